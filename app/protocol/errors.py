@@ -1,0 +1,62 @@
+"""Stable error and rejection codes. Clients translate them; never rename one."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class ErrorCode(StrEnum):
+    """Codes of failed HTTP requests (the body is an `ErrorBody`)."""
+
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_INVALID = "token_invalid"
+    NOT_AUTHENTICATED = "not_authenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    MALFORMED_JSON = "malformed_json"
+    INVALID_REQUEST = "invalid_request"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    TOO_MANY_MUTATIONS = "too_many_mutations"
+    RESET = "reset"
+    SCOPE_EXPIRED = "scope_expired"
+    MUTATION_GAP = "mutation_gap"
+    CLIENT_STATE_MISMATCH = "client_state_mismatch"
+    CLIENT_ID_TAKEN = "client_id_taken"
+    SCHEMA_UNSUPPORTED = "schema_unsupported"
+    RATE_LIMITED = "rate_limited"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    SERVER_BUSY = "server_busy"
+    INTERNAL_ERROR = "internal_error"
+
+
+class RejectionCode(StrEnum):
+    """Codes of mutations the server refused. A rejection never blocks the outbox."""
+
+    UNKNOWN_MUTATION = "unknown_mutation"
+    INVALID_ARGS = "invalid_args"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    ORDER_NOT_CANCELLABLE = "order_not_cancellable"
+    ORDER_NOT_RETURNABLE = "order_not_returnable"
+    WITHDRAWAL_PERIOD_EXPIRED = "withdrawal_period_expired"
+    RETURN_PERIOD_EXPIRED = "return_period_expired"
+    WARRANTY_EXPIRED = "warranty_expired"
+    ITEM_NOT_RETURNABLE = "item_not_returnable"
+    DUPLICATE_RETURN = "duplicate_return"
+    RETURN_LOCKED = "return_locked"
+    INSUFFICIENT_POINTS = "insufficient_points"
+    THREAD_CLOSED = "thread_closed"
+    ALREADY_HANDED_OVER = "already_handed_over"
+    PICKUP_NOT_READY = "pickup_not_ready"
+    AGE_CHECK_REQUIRED = "age_check_required"
+
+
+class ErrorBody(BaseModel):
+    """Body of every 4xx/5xx answer."""
+
+    code: str
+    message: str
+    detail: dict[str, object] | None = None

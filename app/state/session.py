@@ -1,0 +1,154 @@
+"""Who is signed in on this Flet session, in which language, and the sign-in flow."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from app.i18n import normalize_locale
+from app.protocol.auth import UserPublic
+from app.protocol.errors import ErrorCode
+from app.state.dispatch import UiDispatcher
+from app.state.orders import OrdersState
+from app.state.sync_status import SyncStatusState
+from services.errors import ApiError, InvalidCredentials, Offline
+
+if TYPE_CHECKING:
+    from services.client import AccountSession, ClientCore
+
+logger = logging.getLogger(__name__)
+
+# Error codes this state sets besides the server's `ErrorCode`s; views translate all of them.
+MISSING_FIELDS = "missing_fields"
+OFFLINE = "offline"
+UNKNOWN = "unknown"
+
+
+@ft.observable
+@dataclass(eq=False)
+class SessionState:
+    """The account signed in on this session and the user actions around it.
+
+    Signing in binds the account's sync engine and orders to ``sync`` and ``orders``;
+    signing out unbinds them before the account's cache is deleted, so no callback of
+    the old account can reach the screen afterwards.
+
+    Attributes:
+        user: the signed-in user, or None on the sign-in screen.
+        locale: language of the UI ("de" or "en").
+        busy: a sign-in or sign-out is running (buttons disable themselves).
+        restoring: the saved session of this device is still being looked up.
+        error: code of the last failed action (`ErrorCode` value, "offline", ...).
+    """
+
+    client: ClientCore = field(repr=False)
+    dispatcher: UiDispatcher = field(repr=False)
+    sync: SyncStatusState = field(default_factory=SyncStatusState)
+    orders: OrdersState = field(default_factory=OrdersState)
+    user: UserPublic | None = None
+    locale: str = "de"
+    busy: bool = False
+    restoring: bool = False
+    error: str | None = None
+
+    _account: AccountSession | None = field(default=None, repr=False)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+    async def restore(self) -> None:
+        """Start-up: resume this device's saved session, so a reload keeps you signed in."""
+        self.restoring = True
+        try:
+            account = await asyncio.to_thread(self.client.restore)
+        except Exception:
+            # A damaged token file must not lock anyone out: show the sign-in screen.
+            logger.exception("restoring the saved session failed")
+            account = None
+        try:
+            if account is not None and self._account is None:
+                await self._attach(account)
+        finally:
+            self.restoring = False
+
+    async def sign_in(self, email: str, password: str) -> bool:
+        """User action: sign in. Returns True on success; otherwise ``error`` says why."""
+        if self.busy:
+            return False
+        email = email.strip()
+        if not email or not password:
+            self.error = MISSING_FIELDS
+            return False
+        self.busy = True
+        self.error = None
+        try:
+            account = await asyncio.to_thread(self.client.sign_in, email, password)
+        except InvalidCredentials:
+            self.error = ErrorCode.INVALID_CREDENTIALS.value
+        except Offline:
+            self.error = OFFLINE
+        except ApiError as exc:
+            self.error = exc.code or UNKNOWN
+        except Exception:
+            logger.exception("sign-in failed unexpectedly")
+            self.error = UNKNOWN
+        else:
+            await self._attach(account)
+            return True
+        finally:
+            self.busy = False
+        return False
+
+    async def sign_out(self) -> None:
+        """User action: sign out; this device's cache and tokens of the account are deleted."""
+        account = self._account
+        if account is None or self.busy:
+            return
+        self.busy = True
+        self.error = None
+        try:
+            self._detach()
+            await asyncio.to_thread(account.sign_out)
+        except Exception:
+            # The user asked to leave: leave the screen even if deleting files failed.
+            logger.exception("sign-out did not finish cleanly")
+        finally:
+            self.user = None
+            self.busy = False
+
+    def set_locale(self, lang: str) -> None:
+        """User action: switch the UI language ("de"/"en")."""
+        self.locale = normalize_locale(lang)
+
+    def clear_error(self) -> None:
+        """Hide the last error (the user started typing again)."""
+        self.error = None
+
+    async def close(self) -> None:
+        """The Flet session ended: stop syncing but keep the account signed in on this device."""
+        account = self._account
+        self._detach()
+        self.dispatcher.close()
+        if account is not None:
+            await asyncio.to_thread(account.sync.stop)
+
+    async def _attach(self, account: AccountSession) -> None:
+        self._account = account
+        # Subscribe before starting the engine so the first pull's changes are not missed.
+        self.sync.bind(account.sync, self.dispatcher)
+        self.orders.bind(account.orders, account.sync, self.dispatcher)
+        self.locale = normalize_locale(account.user.locale)
+        self.user = account.user
+        await asyncio.to_thread(account.sync.start)
+        # The cache already holds what the last sync saw: show it before the network answers.
+        await self.orders.refresh()
+
+    def _detach(self) -> None:
+        self._account = None
+        self.sync.unbind()
+        self.orders.unbind()

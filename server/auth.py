@@ -1,0 +1,125 @@
+"""Passwords (argon2), tokens (signed JWT) and the request principal.
+
+Access tokens are short-lived and stateless; refresh tokens belong to an `AuthSession`
+row so that sign-out and account deletion revoke them.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.protocol.auth import Role, TokenResponse, UserPublic
+from app.protocol.errors import ErrorCode
+from server.errors import ApiError
+from server.models import AuthSession, User
+from server.models.base import utcnow
+
+_hasher = PasswordHasher()
+# Verifying against a real hash for unknown emails keeps the timing the same as a wrong password.
+_DUMMY_HASH = _hasher.hash("nahtlos-timing-equaliser")
+_ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    role: Role
+    store_id: str | None
+    session_id: str
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic(id=user.id, role=Role(user.role), name=user.name, email=user.email, locale=user.locale,
+                      store_id=user.store_id)
+
+
+class TokenService:
+    def __init__(self, secret: str, access_ttl_s: int, refresh_ttl_s: int) -> None:
+        self.secret = secret
+        self.access_ttl_s = access_ttl_s
+        self.refresh_ttl_s = refresh_ttl_s
+
+    def _encode(self, claims: dict[str, Any], ttl_s: int) -> str:
+        now = utcnow()
+        return jwt.encode({**claims, "iat": now, "exp": now + timedelta(seconds=ttl_s)}, self.secret, _ALGORITHM)
+
+    def decode(self, token: str, kind: str) -> dict[str, Any]:
+        try:
+            claims = jwt.decode(token, self.secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise ApiError(401, ErrorCode.TOKEN_EXPIRED) from exc
+        except jwt.PyJWTError as exc:
+            raise ApiError(401, ErrorCode.TOKEN_INVALID) from exc
+        if claims.get("typ") != kind:
+            raise ApiError(401, ErrorCode.TOKEN_INVALID)
+        return claims
+
+    def issue(self, session: Session, user: User) -> TokenResponse:
+        """A new refresh-token family and its first access token."""
+        auth = AuthSession(id=uuid.uuid4().hex, user_id=user.id, created_at=utcnow(),
+                           expires_at=utcnow() + timedelta(seconds=self.refresh_ttl_s))
+        session.add(auth)
+        return self._tokens(user, auth)
+
+    def refresh(self, session: Session, refresh_token: str) -> TokenResponse:
+        claims = self.decode(refresh_token, "refresh")
+        auth = session.get(AuthSession, claims.get("sid"))
+        user = session.get(User, int(claims["sub"]))
+        if auth is None or auth.revoked_at is not None or user is None or user.deleted_at is not None:
+            raise ApiError(401, ErrorCode.TOKEN_INVALID)
+        return self._tokens(user, auth)
+
+    def _tokens(self, user: User, auth: AuthSession) -> TokenResponse:
+        base = {"sub": str(user.id), "sid": auth.id, "role": user.role, "store": user.store_id}
+        return TokenResponse(
+            access_token=self._encode({**base, "typ": "access"}, self.access_ttl_s),
+            refresh_token=self._encode({**base, "typ": "refresh"}, self.refresh_ttl_s),
+            expires_in=self.access_ttl_s,
+            user=user_public(user),
+        )
+
+    def principal(self, access_token: str) -> Principal:
+        claims = self.decode(access_token, "access")
+        return Principal(user_id=int(claims["sub"]), role=Role(claims["role"]), store_id=claims.get("store"),
+                         session_id=str(claims.get("sid", "")))
+
+
+def revoke_sessions(session: Session, user_id: int) -> None:
+    for auth in session.scalars(select(AuthSession).where(AuthSession.user_id == user_id,
+                                                          AuthSession.revoked_at.is_(None))):
+        auth.revoked_at = utcnow()
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, ErrorCode.NOT_AUTHENTICATED)
+    return token.strip()
+
+
+def current_principal(request: Request) -> Principal:
+    tokens: TokenService = request.app.state.tokens
+    return tokens.principal(bearer_token(request))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

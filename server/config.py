@@ -1,0 +1,30 @@
+"""Server settings from the environment (prefix NAHTLOS_); built once by `create_app`, never at import."""
+
+from pathlib import Path
+
+import platformdirs
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    data = Path(platformdirs.user_data_dir("nahtlos", appauthor=False))
+    data.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data / 'server.sqlite'}"
+
+
+class ServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NAHTLOS_", extra="ignore")
+
+    database_url: str = ""
+    # Signs access/refresh tokens and QR payloads. The default is only for local demos:
+    # `python -m server` refuses to start on PostgreSQL without a real secret.
+    secret_key: str = "nahtlos-local-demo-secret-change-me-0000000000"
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    tombstone_retention_days: int = 90
+    sse_heartbeat_s: float = 15.0
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    auto_migrate: bool = True
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()

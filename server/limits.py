@@ -1,0 +1,65 @@
+"""A pure ASGI middleware that refuses bodies over a per-path limit, before they are read whole."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from app.protocol.errors import ErrorCode
+from server.errors import locale_from_header, message_for
+
+Scope = dict[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    def __init__(self, app: Any, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        headers = dict(scope.get("headers") or [])
+        locale = locale_from_header((headers.get(b"accept-language") or b"").decode("latin-1"))
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit, locale)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send, limit, locale)
+
+    @staticmethod
+    async def _refuse(send: Send, limit: int, locale: str) -> None:
+        body = json.dumps({"code": ErrorCode.PAYLOAD_TOO_LARGE, "message": message_for(ErrorCode.PAYLOAD_TOO_LARGE, locale),
+                           "detail": {"max_bytes": limit}}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

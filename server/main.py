@@ -1,0 +1,92 @@
+"""`create_app(settings)`: the FastAPI application. Nothing is built at import time."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.protocol import API_PREFIX
+from app.protocol.errors import ErrorCode
+from app.protocol.sync import MAX_PUSH_BYTES
+from server.auth import TokenService
+from server.config import ServerSettings
+from server.db import Database
+from server.errors import ApiError, locale_from_header, message_for
+from server.limits import BodyLimit
+from server.migrate import upgrade
+from server.mutators import load_all
+from server.routes import auth, health, sync
+from server.sync.log import ensure_counter
+from server.sync.pokes import PokeHub
+
+log = logging.getLogger("nahtlos.server")
+
+
+def _error(request: Request, status: int, code: str, detail: dict[str, object] | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    locale = locale_from_header(request.headers.get("accept-language"))
+    body = {"code": code, "message": message_for(code, locale), "detail": detail}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error(request, exc.status, exc.code, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _error(request, 400, ErrorCode.MALFORMED_JSON)
+        fields = sorted({".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors})
+        return _error(request, 422, ErrorCode.INVALID_REQUEST, {"fields": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED,
+                415: ErrorCode.UNSUPPORTED_MEDIA_TYPE}.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+        return _error(request, exc.status_code, code)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(request, 500, ErrorCode.INTERNAL_ERROR)
+
+
+def _body_limit(max_attachment_bytes: int) -> "object":
+    def limit_for(path: str) -> int:
+        return max_attachment_bytes + 64 * 1024 if path.endswith("/attachments") else MAX_PUSH_BYTES
+    return limit_for
+
+
+def create_app(settings: ServerSettings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or ServerSettings()
+    database = db or Database(settings.resolved_database_url())
+    load_all()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            database.dispose()
+
+    if settings.auto_migrate:
+        upgrade(database.engine)
+    with database.write() as session:
+        ensure_counter(session)
+
+    app = FastAPI(title="nahtlos API", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = database
+    app.state.hub = PokeHub()
+    app.state.tokens = TokenService(settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s)
+    _install_error_handlers(app)
+    for module in (health, auth, sync):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimit, limit_for=_body_limit(settings.max_attachment_bytes))
+    return app

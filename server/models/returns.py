@@ -1,0 +1,49 @@
+"""Returns of every kind (withdrawal, goodwill return, exchange, warranty claim)."""
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.models.base import Base, Instant, StrId
+
+
+class Return(Base):
+    __tablename__ = "customer_return"
+
+    id: Mapped[StrId]
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[Instant]
+    updated_at: Mapped[Instant]
+    comment: Mapped[str | None] = mapped_column(String(4000))
+    refund_method: Mapped[str | None] = mapped_column(String(24))
+    remedy: Mapped[str | None] = mapped_column(String(24))
+    attachment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    refund_amount: Mapped[int | None]
+    refunded_at: Mapped[Instant | None]
+    qr_token: Mapped[str | None] = mapped_column(String(400))
+
+    items: Mapped[list["ReturnItem"]] = relationship(cascade="all, delete-orphan")
+    events: Mapped[list["ReturnEvent"]] = relationship(order_by="ReturnEvent.at", cascade="all, delete-orphan")
+
+
+class ReturnItem(Base):
+    __tablename__ = "return_item"
+
+    id: Mapped[StrId]
+    return_id: Mapped[str] = mapped_column(ForeignKey("customer_return.id"), index=True)
+    order_item_id: Mapped[str] = mapped_column(ForeignKey("order_item.id"), index=True)
+    quantity: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(40))
+    exchange_variant: Mapped[str | None] = mapped_column(String(80))
+
+
+class ReturnEvent(Base):
+    __tablename__ = "return_event"
+
+    id: Mapped[StrId]
+    return_id: Mapped[str] = mapped_column(ForeignKey("customer_return.id"), index=True)
+    at: Mapped[Instant]
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(400))

@@ -1,0 +1,62 @@
+"""The mutator registry: one module per feature registers its mutations with `@mutator`.
+
+A mutator gets a `MutationContext` and its validated args (from app.protocol.mutations),
+changes domain rows, publishes them through `server.projections`, and returns an optional
+small result dict. It raises `Rejected` to refuse; the push loop records the rejection.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from app.protocol.auth import Role
+from app.protocol.mutations import MUTATION_ARGS, Args
+from server.auth import Principal
+
+FEATURE_MODULES = ("profile", "messaging", "orders")
+
+
+@dataclass(frozen=True)
+class MutationContext:
+    session: Session
+    principal: Principal
+    client_id: str
+    mutation_id: int
+    client_time: str | None
+    now: datetime
+
+
+A = TypeVar("A", bound=Args)
+MutatorFn = Callable[[MutationContext, Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    args_model: type[Args]
+    fn: MutatorFn
+    roles: frozenset[Role]
+
+
+REGISTRY: dict[str, Registered] = {}
+
+
+def mutator(name: str, roles: set[Role]) -> Callable[[Callable[[MutationContext, A], dict[str, Any] | None]],
+                                                       Callable[[MutationContext, A], dict[str, Any] | None]]:
+    """Register `fn` as the mutator for `name`; its args model comes from the wire contract."""
+    def register(fn: Callable[[MutationContext, A], dict[str, Any] | None]) -> Callable[[MutationContext, A], dict[str, Any] | None]:
+        if name in REGISTRY:
+            raise RuntimeError(f"mutator {name} registered twice")
+        REGISTRY[name] = Registered(name, MUTATION_ARGS[name], fn, frozenset(roles))
+        return fn
+    return register
+
+
+def load_all() -> dict[str, Registered]:
+    for module in FEATURE_MODULES:
+        importlib.import_module(f"server.mutators.{module}")
+    return REGISTRY

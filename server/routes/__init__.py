@@ -1,0 +1,1 @@
+"""HTTP routes, one module per feature, mounted under /api/v1 by `server.main.create_app`."""

@@ -1,0 +1,1 @@
+"""Server side of sync protocol v1: the change log, pull, push and pokes."""

@@ -1,0 +1,173 @@
+"""Orders tab: the cached orders list, newest first, readable offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from app.i18n import Translator
+from app.protocol.entities import OrderStatus
+from views import theme
+from views.components.layout import EmptyState, Pill, ScreenBody
+from views.hooks import use_app, use_observable, use_translator
+
+if TYPE_CHECKING:
+    from services.orders import OrderSummary
+
+CANCEL_PENDING = "cancel_pending"
+
+
+@dataclass(frozen=True)
+class StatusStyle:
+    label: str
+    icon: ft.IconData
+    fg: str
+    bg: str
+
+
+def status_style(status: str, t: Translator) -> StatusStyle:
+    """Label and colour of an order status; each family of states has its own hue."""
+    c = ft.Colors
+    if status == OrderStatus.PLACED:
+        return StatusStyle(t._("Ordered"), ft.Icons.RECEIPT_OUTLINED, c.BLUE_GREY_800, c.BLUE_GREY_50)
+    if status == OrderStatus.PROCESSING:
+        return StatusStyle(t._("Being prepared"), ft.Icons.INVENTORY_2_OUTLINED, c.BLUE_GREY_800, c.BLUE_GREY_50)
+    if status == OrderStatus.SHIPPED:
+        return StatusStyle(t._("On its way"), ft.Icons.LOCAL_SHIPPING_OUTLINED, c.BLUE_800, c.BLUE_50)
+    if status == OrderStatus.PARTIALLY_DELIVERED:
+        return StatusStyle(t._("Partly delivered"), ft.Icons.LOCAL_SHIPPING_OUTLINED, c.BLUE_800, c.BLUE_50)
+    if status == OrderStatus.DELIVERED:
+        return StatusStyle(t._("Delivered"), ft.Icons.CHECK_CIRCLE_OUTLINE, c.GREEN_800, c.GREEN_50)
+    if status == OrderStatus.READY_FOR_PICKUP:
+        return StatusStyle(t._("Ready for pickup"), ft.Icons.STOREFRONT_OUTLINED, c.AMBER_900, c.AMBER_50)
+    if status == OrderStatus.COLLECTED:
+        return StatusStyle(t._("Collected"), ft.Icons.CHECK_CIRCLE_OUTLINE, c.GREEN_800, c.GREEN_50)
+    if status == OrderStatus.CANCELLED:
+        return StatusStyle(t._("Cancelled"), ft.Icons.BLOCK, c.GREY_700, c.GREY_200)
+    if status == CANCEL_PENDING:
+        return StatusStyle(t._("Cancellation requested"), ft.Icons.HOURGLASS_TOP, c.DEEP_ORANGE_900, c.DEEP_ORANGE_50)
+    return StatusStyle(t._("In progress"), ft.Icons.RECEIPT_OUTLINED, c.BLUE_GREY_800, c.BLUE_GREY_50)
+
+
+def items_line(order: OrderSummary, t: Translator) -> str:
+    """"Trail shoe" or "Trail shoe and 2 more items"."""
+    others = order.item_count - 1
+    if others <= 0:
+        return order.first_item_name
+    return t.ngettext("{name} and {count} more item", "{name} and {count} more items", others).format(
+        name=order.first_item_name, count=t.number(others)
+    )
+
+
+def Thumbnail(order: OrderSummary) -> ft.Control:
+    """Product image of the first item, or a tinted bag icon when there is none (or it fails)."""
+    fallback = ft.Icon(ft.Icons.SHOPPING_BAG_OUTLINED, color=ft.Colors.ON_SECONDARY_CONTAINER, size=28)
+    content: ft.Control = fallback
+    if order.thumbnail:
+        content = ft.Image(src=order.thumbnail, fit=ft.BoxFit.COVER, width=64, height=64, error_content=fallback)
+    return ft.Semantics(
+        exclude_semantics=True,
+        content=ft.Container(
+            width=64,
+            height=64,
+            border_radius=12,
+            bgcolor=ft.Colors.SECONDARY_CONTAINER,
+            alignment=ft.Alignment.CENTER,
+            clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
+            content=content,
+        ),
+    )
+
+
+@ft.component
+def OrderCard(order: OrderSummary) -> ft.Control:
+    """One order: number and total, what was bought, when, and where it stands."""
+    t = use_translator()
+    style = status_style(order.status, t)
+    badges: list[ft.Control] = [Pill(style.label, style.fg, style.bg, style.icon)]
+    if order.pending:
+        badges.append(
+            ft.Semantics(
+                identifier=f"pending-{order.number}",
+                label=t._("Change not yet synced"),
+                content=Pill(t._("Not yet synced"), ft.Colors.ON_TERTIARY_CONTAINER, ft.Colors.TERTIARY_CONTAINER, ft.Icons.CLOUD_UPLOAD_OUTLINED),
+            )
+        )
+    item_count = t.ngettext("{count} item", "{count} items", order.item_count).format(count=t.number(order.item_count))
+    details = ft.Column(
+        [
+            ft.Row(
+                [
+                    ft.Text(order.number, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600),
+                    ft.Text(t.money(order.total, order.currency), theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600),
+                ],
+                alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            ),
+            ft.Text(items_line(order, t), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+            ft.Text(
+                t._("{date} · {items}").format(date=t.date(order.placed_at), items=item_count),
+                theme_style=ft.TextThemeStyle.BODY_SMALL,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+            ),
+            ft.Container(ft.Row(badges, spacing=theme.S, wrap=True, run_spacing=theme.XS), margin=ft.Margin.only(top=theme.XS)),
+        ],
+        spacing=2,
+        expand=True,
+    )
+    return ft.Card(
+        variant=ft.CardVariant.OUTLINED,
+        content=ft.Container(
+            padding=theme.M,
+            content=ft.Row([Thumbnail(order), details], spacing=theme.M, vertical_alignment=ft.CrossAxisAlignment.START),
+        ),
+    )
+
+
+@ft.component
+def OrdersScreen() -> ft.Control:
+    """The list, its empty state, and a first-load spinner; never blocked on the network."""
+    ctx = use_app()
+    t = use_translator()
+    orders = use_observable(ctx.session.orders)
+    sync = use_observable(ctx.session.sync)
+
+    async def retry() -> None:
+        await orders.refresh()
+
+    if orders.error and not orders.orders:
+        return ScreenBody(
+            [
+                EmptyState(
+                    ft.Icons.ERROR_OUTLINE,
+                    t._("Your saved orders couldn't be opened"),
+                    t._("Please try again. If it keeps happening, sign out and in again."),
+                    ft.OutlinedButton(t._("Try again"), icon=ft.Icons.REFRESH, on_click=retry),
+                )
+            ]
+        )
+    if not orders.loaded:
+        return ft.Container(
+            expand=True,
+            alignment=ft.Alignment.CENTER,
+            content=ft.Column(
+                [ft.ProgressRing(), ft.Text(t._("Loading your orders…"), color=ft.Colors.ON_SURFACE_VARIANT)],
+                tight=True,
+                spacing=theme.M,
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        )
+    if not orders.orders:
+        body = t._("When you order online or in a store, your orders appear here, even when you're offline.")
+        if sync.syncing or sync.connectivity == "connecting":
+            body = t._("We're checking for your orders right now.")
+        return ScreenBody([EmptyState(ft.Icons.RECEIPT_LONG_OUTLINED, t._("No orders yet"), body)])
+
+    count = len(orders.orders)
+    header = ft.Text(
+        t.ngettext("{count} order, newest first", "{count} orders, newest first", count).format(count=t.number(count)),
+        theme_style=ft.TextThemeStyle.LABEL_LARGE,
+        color=ft.Colors.ON_SURFACE_VARIANT,
+    )
+    return ScreenBody([header, *[OrderCard(order, key=order.id) for order in orders.orders]], spacing=12)
