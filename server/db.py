@@ -63,10 +63,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only snapshot; never committed."""
+        """A read snapshot. Ending it commits nothing (nothing was written) and keeps loaded rows usable."""
         with self._reader() as session, session.begin():
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

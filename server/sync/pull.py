@@ -5,7 +5,7 @@ changes, not with the data. A page is cut on a seq boundary (all rows of one ser
 transaction travel together); a single transaction larger than the limit is sent whole.
 """
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.protocol.errors import ErrorCode, RejectionCode
@@ -21,18 +21,22 @@ from server.sync.log import current_head
 REJECTION_WINDOW = 100
 
 
-def _scan(session: Session, scope: str, after: int, limit: int) -> list[SyncLog]:
-    stmt = select(SyncLog).where(SyncLog.scope == scope, SyncLog.seq > after).order_by(SyncLog.seq).limit(limit)
-    return list(session.scalars(stmt))
+_LOG = SyncLog.__table__
+LogRow = Row[tuple[str, str, str, int, str, object]]
 
 
-def _one_seq(session: Session, scopes: list[str], seq: int) -> list[SyncLog]:
-    return list(session.scalars(select(SyncLog).where(SyncLog.scope.in_(scopes), SyncLog.seq == seq)))
+def _scan(session: Session, scope: str, after: int, limit: int) -> list[LogRow]:
+    stmt = select(_LOG).where(_LOG.c.scope == scope, _LOG.c.seq > after).order_by(_LOG.c.seq).limit(limit)
+    return list(session.execute(stmt))
 
 
-def _page(session: Session, cursors: dict[str, int], head: int, limit: int) -> tuple[list[SyncLog], int]:
+def _one_seq(session: Session, scopes: list[str], seq: int) -> list[LogRow]:
+    return list(session.execute(select(_LOG).where(_LOG.c.scope.in_(scopes), _LOG.c.seq == seq)))
+
+
+def _page(session: Session, cursors: dict[str, int], head: int, limit: int) -> tuple[list[LogRow], int]:
     """Rows of one page and the seq through which the page is complete."""
-    rows: list[SyncLog] = []
+    rows: list[LogRow] = []
     bound = head
     for scope, after in cursors.items():
         if after >= head:
@@ -73,8 +77,8 @@ def pull(db: Database, principal: Principal, client_id: str | None, request: Pul
         cursors = {scope: max(0, int(given.get(scope, 0))) for scope in allowed}
         if any(c > head for c in cursors.values()):
             raise ApiError(409, ErrorCode.RESET, {"epoch": epoch})  # a cursor from a lost future
-        pruned = dict(session.execute(select(SyncScopeState.scope, SyncScopeState.pruned_through)
-                                      .where(SyncScopeState.scope.in_(allowed))).tuples().all())
+        pruned: dict[str, int] = {scope: int(through) for scope, through in session.execute(select(SyncScopeState.scope, SyncScopeState.pruned_through)
+                                      .where(SyncScopeState.scope.in_(allowed)))}
         for scope, after in cursors.items():
             if 0 < after < pruned.get(scope, 0):
                 raise ApiError(410, ErrorCode.SCOPE_EXPIRED, {"scope": scope})

@@ -1,0 +1,166 @@
+"""Typed calls to the nahtlos API over one long-lived, injected httpx.Client.
+
+Tests inject Starlette's TestClient (it is an httpx.Client) or a client whose transport
+injects faults. Access tokens are refreshed transparently once on `token_expired`; a
+failed refresh raises `AuthRequired` and never touches the outbox.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+from httpx_sse import connect_sse
+
+from app.protocol import API_PREFIX, SCHEMA_VERSION
+from app.protocol.auth import TokenResponse
+from app.protocol.sync import Poke, PullRequest, PullResponse, PushRequest, PushResponse
+from services.errors import (
+    ApiError,
+    AuthRequired,
+    InvalidCredentials,
+    MutationConflict,
+    Offline,
+    PayloadTooLarge,
+    ResetRequired,
+    ScopeExpired,
+)
+
+_BY_CODE: dict[str, type[ApiError]] = {
+    "invalid_credentials": InvalidCredentials,
+    "reset": ResetRequired,
+    "scope_expired": ScopeExpired,
+    "mutation_gap": MutationConflict,
+    "client_state_mismatch": MutationConflict,
+    "payload_too_large": PayloadTooLarge,
+    "too_many_mutations": PayloadTooLarge,
+}
+
+
+def make_http_client(base_url: str) -> httpx.Client:
+    """The production client: explicit timeouts, a small pool."""
+    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(10.0, connect=3.0),
+                        limits=httpx.Limits(max_connections=8))
+
+
+def make_stream_client(base_url: str) -> httpx.Client:
+    """For the SSE stream: reads may wait longer than the server's 15 s heartbeat."""
+    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(45.0, connect=3.0))
+
+
+class ApiClient:
+    def __init__(self, http: httpx.Client, locale: str = "de",
+                 on_tokens: Callable[[TokenResponse], None] | None = None) -> None:
+        self.http = http
+        self.locale = locale
+        self._on_tokens = on_tokens
+        self._tokens: TokenResponse | None = None
+        self._lock = threading.Lock()
+
+    # -- tokens --------------------------------------------------------------
+    @property
+    def tokens(self) -> TokenResponse | None:
+        return self._tokens
+
+    def set_tokens(self, tokens: TokenResponse | None) -> None:
+        self._tokens = tokens
+        if tokens is not None and self._on_tokens is not None:
+            self._on_tokens(tokens)
+
+    def login(self, email: str, password: str) -> TokenResponse:
+        data = self._send("POST", "/auth/login", json={"email": email, "password": password}, auth=False)
+        tokens = TokenResponse.model_validate(data)
+        self.set_tokens(tokens)
+        return tokens
+
+    def refresh(self) -> TokenResponse:
+        with self._lock:
+            current = self._tokens
+            if current is None:
+                raise AuthRequired(401, "not_authenticated")
+            try:
+                data = self._send("POST", "/auth/refresh", json={"refresh_token": current.refresh_token}, auth=False)
+            except ApiError as exc:
+                if exc.status == 401:
+                    raise AuthRequired(401, exc.code, exc.message) from exc
+                raise
+            tokens = TokenResponse.model_validate(data)
+            self.set_tokens(tokens)
+            return tokens
+
+    def logout(self) -> None:
+        try:
+            self._send("POST", "/auth/logout")
+        except (ApiError, Offline):
+            pass  # signing out locally must never fail because the server is away
+
+    # -- sync ----------------------------------------------------------------
+    def pull(self, request: PullRequest, client_id: str) -> PullResponse:
+        data = self._send("POST", "/sync/pull", json=request.model_dump(mode="json"),
+                          headers={"X-Client-Id": client_id})
+        return PullResponse.model_validate(data)
+
+    def push(self, request: PushRequest) -> PushResponse:
+        return PushResponse.model_validate(self._send("POST", "/sync/push", json=request.model_dump(mode="json")))
+
+    def health(self) -> dict[str, Any]:
+        return self._send("GET", "/health", auth=False)
+
+    def events(self, http: httpx.Client | None = None) -> Iterator[Poke | None]:
+        """Yield a `None` once connected, then a `Poke` per event, until the stream breaks (-> Offline)."""
+        client = http or self.http
+        try:
+            with connect_sse(client, "GET", f"{API_PREFIX}/sync/events", headers=self._headers(True)) as source:
+                if source.response.status_code == 401:
+                    self.refresh()
+                    return
+                if source.response.status_code != 200:
+                    raise Offline(f"events answered {source.response.status_code}")
+                yield None
+                for event in source.iter_sse():
+                    if event.event == "poke":
+                        yield Poke.model_validate_json(event.data)
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise Offline(str(exc)) from exc
+
+    # -- plumbing ------------------------------------------------------------
+    def _headers(self, auth: bool) -> dict[str, str]:
+        headers = {"Accept-Language": self.locale, "X-Schema-Version": str(SCHEMA_VERSION)}
+        if auth and self._tokens is not None:
+            headers["Authorization"] = f"Bearer {self._tokens.access_token}"
+        return headers
+
+    def _send(self, method: str, path: str, *, json: Any = None, auth: bool = True,
+              headers: dict[str, str] | None = None) -> Any:
+        for attempt in (1, 2):
+            try:
+                response = self.http.request(method, API_PREFIX + path, json=json,
+                                             headers={**self._headers(auth), **(headers or {})})
+            except httpx.TransportError as exc:
+                raise Offline(str(exc)) from exc
+            if response.status_code < 400:
+                return response.json() if response.content else None
+            body = _error_body(response)
+            if response.status_code == 401 and auth and body["code"] == "token_expired" and attempt == 1:
+                self.refresh()
+                continue
+            if response.status_code in (502, 503, 504):
+                raise Offline(f"{response.status_code} {body['code']}")
+            if response.status_code == 401 and auth:
+                raise AuthRequired(401, body["code"], body["message"], body.get("detail"))
+            cls = _BY_CODE.get(body["code"], ApiError)
+            raise cls(response.status_code, body["code"], body["message"], body.get("detail"))
+        raise AssertionError("unreachable")
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+        if isinstance(body, dict) and "code" in body:
+            return body
+    except ValueError:
+        pass
+    return {"code": "http_" + str(response.status_code), "message": response.reason_phrase, "detail": None}
+
+
+__all__ = ["ApiClient", "make_http_client", "make_stream_client"]

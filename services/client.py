@@ -1,0 +1,87 @@
+"""The client core of one device: sign in, restore, and the signed-in account's services.
+
+Each device (a browser session in web mode) has its own folder; each signed-in account
+has its own cache file in it, removed on sign-out. Tokens live beside the cache so a
+reload keeps the user signed in.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+
+from app.protocol.auth import TokenResponse, UserPublic
+from services.api_client import ApiClient, make_http_client, make_stream_client
+from services.messaging import MessagingService
+from services.orders import OrdersService
+from services.profile import ProfileService
+from services.storage.engine import open_cache, remove_cache
+from services.sync import SyncEngine
+
+
+class AccountSession:
+    def __init__(self, core: "ClientCore", api: ApiClient, user: UserPublic,
+                 stream_http: httpx.Client | None) -> None:
+        self.core = core
+        self.api = api
+        self.user = user
+        self.cache_path = core.device_dir / f"account-{user.id}.sqlite"
+        self.engine = open_cache(self.cache_path)
+        self.sync = SyncEngine(api, self.engine, stream_http=stream_http)
+        self.orders = OrdersService(self.sync)
+        self.profile = ProfileService(self.sync)
+        self.messaging = MessagingService(self.sync)
+
+    def sign_out(self) -> None:
+        """Stop syncing, tell the server (best effort), delete this account's cache and tokens."""
+        self.sync.stop()
+        self.api.logout()
+        self.engine.dispose()
+        remove_cache(self.cache_path)
+        self.core.forget_tokens()
+
+
+class ClientCore:
+    def __init__(self, api_url: str, data_dir: Path, device_id: str, http: httpx.Client | None = None,
+                 stream_http: httpx.Client | None = None, locale: str = "de") -> None:
+        self.api_url = api_url
+        self.device_dir = Path(data_dir) / "devices" / device_id
+        self.device_dir.mkdir(parents=True, exist_ok=True)
+        self.http = http or make_http_client(api_url)
+        self._stream_http = stream_http
+        self.locale = locale
+
+    @property
+    def token_file(self) -> Path:
+        return self.device_dir / "session.json"
+
+    def _api(self) -> ApiClient:
+        return ApiClient(self.http, locale=self.locale, on_tokens=self._save_tokens)
+
+    def _stream(self) -> httpx.Client:
+        return self._stream_http or make_stream_client(self.api_url)
+
+    def _save_tokens(self, tokens: TokenResponse) -> None:
+        tmp = self.token_file.with_suffix(".tmp")
+        tmp.write_text(tokens.model_dump_json(), encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        tmp.replace(self.token_file)
+
+    def forget_tokens(self) -> None:
+        self.token_file.unlink(missing_ok=True)
+
+    def restore(self) -> AccountSession | None:
+        """The account this device was signed in with, from disk; None if there is none."""
+        try:
+            tokens = TokenResponse.model_validate(json.loads(self.token_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return None
+        api = self._api()
+        api.set_tokens(tokens)
+        return AccountSession(self, api, tokens.user, self._stream())
+
+    def sign_in(self, email: str, password: str) -> AccountSession:
+        api = self._api()
+        tokens = api.login(email, password)
+        return AccountSession(self, api, tokens.user, self._stream())

@@ -1,0 +1,95 @@
+"""The outbox: every local write is a mutation with a contiguous id, kept until the server
+has acknowledged it through a pull (`last_mutation_id`)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from services.storage.tables import outbox, rejection, sync_cursor, sync_state
+
+
+@dataclass(frozen=True)
+class Pending:
+    mutation_id: int
+    name: str
+    args: dict[str, Any]
+    created_at: str
+    status: str
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def ensure_state(conn: Connection) -> dict[str, Any]:
+    row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().first()
+    if row is None:
+        conn.execute(insert(sync_state).values(id=1, client_id=uuid.uuid4().hex, epoch=None, next_mutation_id=1))
+        row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().one()
+    return dict(row)
+
+
+def enqueue(conn: Connection, name: str, args: dict[str, Any]) -> int:
+    """Append a mutation; returns its id. Ids are contiguous per client, starting at 1."""
+    state = ensure_state(conn)
+    mutation_id = int(state["next_mutation_id"])
+    conn.execute(insert(outbox).values(mutation_id=mutation_id, name=name, args=args, created_at=now_iso(),
+                                       status="pending"))
+    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(next_mutation_id=mutation_id + 1))
+    return mutation_id
+
+
+def pending(conn: Connection, names: set[str] | None = None) -> list[Pending]:
+    """Unacknowledged mutations, oldest first (including ones already sent)."""
+    stmt = select(outbox).order_by(outbox.c.mutation_id)
+    if names is not None:
+        stmt = stmt.where(outbox.c.name.in_(names))
+    return [Pending(r.mutation_id, r.name, r.args, r.created_at, r.status) for r in conn.execute(stmt)]
+
+
+def unsent(conn: Connection, limit: int) -> list[Pending]:
+    stmt = select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.mutation_id).limit(limit)
+    return [Pending(r.mutation_id, r.name, r.args, r.created_at, r.status) for r in conn.execute(stmt)]
+
+
+def count_unacknowledged(conn: Connection) -> int:
+    return int(conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.status != "rejected")) or 0)
+
+
+def mark(conn: Connection, mutation_id: int, status: str) -> None:
+    conn.execute(update(outbox).where(outbox.c.mutation_id == mutation_id).values(status=status))
+
+
+def record_rejection(conn: Connection, mutation_id: int, code: str, message: str) -> None:
+    row = conn.execute(select(outbox.c.name, outbox.c.args).where(outbox.c.mutation_id == mutation_id)).first()
+    if row is None:
+        return  # already acknowledged and removed: we told the user before
+    exists = conn.execute(select(rejection.c.mutation_id).where(rejection.c.mutation_id == mutation_id)).first()
+    if exists is None:
+        conn.execute(insert(rejection).values(mutation_id=mutation_id, name=row.name, code=code, message=message,
+                                              args=row.args, seen=0))
+    mark(conn, mutation_id, "rejected")
+
+
+def acknowledge(conn: Connection, last_mutation_id: int) -> int:
+    """Drop entries the server has (applied or rejected). Returns how many."""
+    result = conn.execute(delete(outbox).where(outbox.c.mutation_id <= last_mutation_id))
+    return int(result.rowcount or 0)
+
+
+def renumber(conn: Connection, new_client_id: str) -> None:
+    """Give the queue a fresh client id and ids 1..n, in order (after the server lost our client state)."""
+    rows = [p for p in pending(conn) if p.status != "rejected"]  # rejected ones are answered already
+    conn.execute(delete(outbox))
+    for n, p in enumerate(rows, start=1):
+        conn.execute(insert(outbox).values(mutation_id=n, name=p.name, args=p.args, created_at=p.created_at,
+                                           status="pending"))
+    conn.execute(update(sync_state).where(sync_state.c.id == 1)
+                 .values(client_id=new_client_id, next_mutation_id=len(rows) + 1))
+
+
+def cursors(conn: Connection) -> dict[str, int]:
+    return {r.scope: int(r.cursor) for r in conn.execute(select(sync_cursor))}

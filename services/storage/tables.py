@@ -1,0 +1,85 @@
+"""Cache tables (SQLAlchemy Core).
+
+Synced tables mirror the payloads: the whole payload in `data` (JSON), plus `scope`, `seq`
+and the few columns we sort or filter on, copied out of the payload when a page is applied.
+Synced rows are never edited locally; pending writes live in `outbox` and are laid on top
+by the overlay.
+"""
+
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+
+from app.protocol.sync import Entity
+
+metadata = MetaData()
+
+sync_state = Table(
+    "sync_state", metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("client_id", String(64), nullable=False),
+    Column("epoch", String(64)),
+    Column("next_mutation_id", Integer, nullable=False),
+    Column("last_synced_at", String(40)),
+)
+
+sync_cursor = Table(
+    "sync_cursor", metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("cursor", Integer, nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("mutation_id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("args", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | rejected
+)
+
+rejection = Table(
+    "rejection", metadata,
+    Column("mutation_id", Integer, primary_key=True),
+    Column("name", String(64)),
+    Column("code", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("args", JSON),
+    Column("seen", Integer, nullable=False, default=0),
+)
+
+# Columns copied out of each entity's payload, for sorting and filtering.
+EXTRACTED: dict[Entity, tuple[str, ...]] = {
+    Entity.PROFILE: (),
+    Entity.ORDER: ("placed_at",),
+    Entity.SHIPMENT: ("order_id",),
+    Entity.RETURN: ("order_id", "created_at"),
+    Entity.LOYALTY_ACCOUNT: (),
+    Entity.LOYALTY_ENTRY: ("at",),
+    Entity.REWARD: (),
+    Entity.THREAD: ("updated_at",),
+    Entity.MESSAGE: ("thread_id", "sent_at"),
+    Entity.PICKUP: ("status", "order_id"),
+    Entity.NOTIFICATION: ("at",),
+    Entity.STORE: (),
+    Entity.FAQ_CATEGORY: ("locale",),
+    Entity.FAQ_ARTICLE: ("locale", "slug"),
+}
+
+
+def _synced_table(entity: Entity) -> Table:
+    name = f"synced_{entity.value}"
+    extra = EXTRACTED[entity]
+    table = Table(
+        name, metadata,
+        Column("id", String(64), primary_key=True),
+        Column("scope", String(64), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("data", JSON, nullable=False),
+        *(Column(col, String(64)) for col in extra),
+    )
+    Index(f"ix_{name}_scope", table.c.scope)
+    for col in extra:
+        Index(f"ix_{name}_{col}", table.c[col])
+    return table
+
+
+SYNCED: dict[Entity, Table] = {entity: _synced_table(entity) for entity in Entity}
