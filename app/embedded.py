@@ -31,7 +31,7 @@ def start_embedded_server(data_dir: Path, host: str = "127.0.0.1", port: int | N
     app = create_app(settings, db=db)
     seed_demo(db)
     port = port or free_port(host)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1, lifespan="on"))
     threading.Thread(target=server.run, name="nahtlos-embedded-server", daemon=True).start()
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + 30

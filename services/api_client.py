@@ -106,11 +106,17 @@ class ApiClient:
     def health(self) -> dict[str, Any]:
         return self._send("GET", "/health", auth=False)
 
-    def events(self, http: httpx.Client | None = None) -> Iterator[Poke | None]:
-        """Yield a `None` once connected, then a `Poke` per event, until the stream breaks (-> Offline)."""
+    def events(self, http: httpx.Client | None = None,
+               on_open: Callable[[httpx.Response], None] | None = None) -> Iterator[Poke | None]:
+        """Yield a `None` once connected, then a `Poke` per event, until the stream breaks (-> Offline).
+
+        `on_open` receives the live response, so another thread can close it to stop listening.
+        """
         client = http or self.http
         try:
             with connect_sse(client, "GET", f"{API_PREFIX}/sync/events", headers=self._headers(True)) as source:
+                if on_open is not None:
+                    on_open(source.response)
                 if source.response.status_code == 401:
                     self.refresh()
                     return

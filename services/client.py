@@ -33,6 +33,11 @@ class AccountSession:
         self.profile = ProfileService(self.sync)
         self.messaging = MessagingService(self.sync)
 
+    def close(self) -> None:
+        """Stop syncing and release the cache; the account stays signed in on this device."""
+        self.sync.stop()
+        self.engine.dispose()
+
     def sign_out(self) -> None:
         """Stop syncing, tell the server (best effort), delete this account's cache and tokens."""
         self.sync.stop()
@@ -49,7 +54,7 @@ class ClientCore:
         self.device_dir = Path(data_dir) / "devices" / device_id
         self.device_dir.mkdir(parents=True, exist_ok=True)
         self.http = http or make_http_client(api_url)
-        self._stream_http = stream_http
+        self._stream_http = stream_http or make_stream_client(api_url)
         self.locale = locale
 
     @property
@@ -60,7 +65,12 @@ class ClientCore:
         return ApiClient(self.http, locale=self.locale, on_tokens=self._save_tokens)
 
     def _stream(self) -> httpx.Client:
-        return self._stream_http or make_stream_client(self.api_url)
+        return self._stream_http
+
+    def close(self) -> None:
+        """Release the HTTP connections of this device (the process or session is ending)."""
+        self.http.close()
+        self._stream_http.close()
 
     def _save_tokens(self, tokens: TokenResponse) -> None:
         tmp = self.token_file.with_suffix(".tmp")

@@ -7,6 +7,7 @@ timer, with exponential backoff and jitter (capped at 30 s) while offline.
 
 import logging
 import random
+import socket
 import threading
 import time
 import uuid
@@ -58,8 +59,10 @@ def backoff_delay(attempt: int, rng: random.Random) -> float:
 
 class SyncEngine:
     def __init__(self, api: ApiClient, engine: Engine, pull_limit: int = 2000,
-                 stream_http: httpx.Client | None = None) -> None:
+                 stream_http: httpx.Client | None = None, clock: Callable[[], str] | None = None) -> None:
         self.api = api
+        # The device's wall clock (ISO 8601, UTC): stamps outbox entries; replaceable so tests can skew it.
+        self.clock = clock or outbox_repo.now_iso
         self.stream_http = stream_http
         self.engine = engine
         self.pull_limit = pull_limit
@@ -70,6 +73,7 @@ class SyncEngine:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._sync_lock = threading.Lock()
+        self._sse_response: httpx.Response | None = None
         self._rng = random.Random()
         with self.engine.begin() as conn:
             state = outbox_repo.ensure_state(conn)
@@ -108,7 +112,7 @@ class SyncEngine:
     def mutate(self, name: str, args: dict[str, object], entities: set[str]) -> int:
         """Queue a mutation (the only way the client writes), show it at once, sync soon."""
         with self.engine.begin() as conn:
-            mutation_id = outbox_repo.enqueue(conn, name, args)
+            mutation_id = outbox_repo.enqueue(conn, name, args, created_at=self.clock())
             pending = outbox_repo.count_unacknowledged(conn)
         self._set_status(pending=pending)
         self.notify_changes(entities)
@@ -223,8 +227,8 @@ class SyncEngine:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self.stream_http is not None:
-            self.stream_http.close()  # breaks a blocking SSE read
+        if self._sse_response is not None:
+            _interrupt(self._sse_response)
         for thread in self._threads:
             thread.join(timeout=2)
         self._threads = []
@@ -252,12 +256,17 @@ class SyncEngine:
                 self._stop.wait(backoff_delay(attempt, self._rng))
                 self._wake.set()
 
+    def _remember_stream(self, response: httpx.Response) -> None:
+        self._sse_response = response
+        if self._stop.is_set():
+            _interrupt(response)
+
     def _listen(self) -> None:
         """SSE: pull on every (re)connect, since pokes may have been missed; debounce pokes."""
         attempt = 0
         while not self._stop.is_set():
             try:
-                for poke in self.api.events(self.stream_http):
+                for poke in self.api.events(self.stream_http, on_open=self._remember_stream):
                     if self._stop.is_set():
                         return
                     attempt = 0
@@ -271,3 +280,14 @@ class SyncEngine:
             attempt += 1
             self._stop.wait(backoff_delay(attempt, self._rng))
 
+
+def _interrupt(response: httpx.Response) -> None:
+    """Wake a thread blocked reading this response: on Linux only shutdown() interrupts recv()."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+    response.close()

@@ -32,11 +32,15 @@ def ensure_state(conn: Connection) -> dict[str, Any]:
     return dict(row)
 
 
-def enqueue(conn: Connection, name: str, args: dict[str, Any]) -> int:
-    """Append a mutation; returns its id. Ids are contiguous per client, starting at 1."""
+def enqueue(conn: Connection, name: str, args: dict[str, Any], created_at: str | None = None) -> int:
+    """Append a mutation; returns its id. Ids are contiguous per client, starting at 1.
+
+    `created_at` is the device's clock (sent as `client_time`): a hint for people, never an ordering key.
+    """
     state = ensure_state(conn)
     mutation_id = int(state["next_mutation_id"])
-    conn.execute(insert(outbox).values(mutation_id=mutation_id, name=name, args=args, created_at=now_iso(),
+    conn.execute(insert(outbox).values(mutation_id=mutation_id, name=name, args=args,
+                                       created_at=created_at or now_iso(),
                                        status="pending"))
     conn.execute(update(sync_state).where(sync_state.c.id == 1).values(next_mutation_id=mutation_id + 1))
     return mutation_id

@@ -2,7 +2,17 @@
 
 `Network` forwards requests to the real FastAPI app (through Starlette's TestClient) and
 can be switched off, which raises the same httpx errors a real dead network raises.
+`restart(app)` swaps in a new app (a server restart over the same database).
+
+`Link` is one device's connection through a `Network`, with faults injected per request
+(the sync simulation queues them): the request is lost before the server sees it, the
+answer is lost after the server committed, the request is delivered twice, or it is held
+in the network and delivered after the device's next request (a reordering).
 """
+
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
 
 import httpx
 from fastapi import FastAPI
@@ -20,19 +30,104 @@ class Network:
         """The next request to that path reaches the server, but its answer never arrives."""
         self._lose_response_on.add(path_suffix)
 
+    def restart(self, app: FastAPI) -> None:
+        """From now on requests reach `app` (a new server process; the old one is gone)."""
+        self.server = TestClient(app, raise_server_exceptions=True)
+
+    def forward(self, request: "Sent") -> httpx.Response:
+        """Deliver a request to the server as it is now; returns the server's answer."""
+        self.requests += 1
+        response = self.server.request(request.method, request.target, headers=request.headers,
+                                       content=request.body)
+        return httpx.Response(response.status_code, headers=dict(response.headers), content=response.content)
+
     def handle(self, request: httpx.Request) -> httpx.Response:
         if not self.online:
             raise httpx.ConnectError("network is down", request=request)
-        self.requests += 1
         lost = next((p for p in self._lose_response_on if request.url.path.endswith(p)), None)
-        body = request.read()
-        target = request.url.raw_path.decode("ascii")
-        response = self.server.request(request.method, target, headers=dict(request.headers), content=body)
+        response = self.forward(Sent.of(request))
         if lost is not None:
             self._lose_response_on.discard(lost)
             raise httpx.ReadError("connection reset after the server answered", request=request)
-        return httpx.Response(response.status_code, headers=dict(response.headers), content=response.content)
+        return response
 
     def client(self) -> httpx.Client:
         """An httpx.Client for one device, wired through this network."""
+        return httpx.Client(base_url="http://testserver", transport=httpx.MockTransport(self.handle))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A request as it travels: it can be held back and delivered later, or twice."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def of(cls, request: httpx.Request) -> "Sent":
+        return cls(request.method, request.url.raw_path.decode("ascii"), dict(request.headers), request.read())
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+
+class Fault(StrEnum):
+    DROP_REQUEST = "drop_request"  # lost before the server sees it (ConnectError)
+    DROP_RESPONSE = "drop_response"  # the server handled it, the answer is lost (ReadError)
+    DUPLICATE = "duplicate"  # the server gets it twice; the device sees the second answer
+    HOLD = "hold"  # the device times out; the server gets it after the device's next request
+
+
+class Link:
+    """One device's connection through a `Network`, with per-request faults.
+
+    `faults` is consumed one entry per request (`None` = deliver normally); when it is
+    empty requests pass. `offline` drops every request. `delivered` lists every request
+    the server received from this device, in order, held ones included.
+    """
+
+    def __init__(self, network: Network, name: str = "device") -> None:
+        self.network = network
+        self.name = name
+        self.offline = False
+        self.faults: deque[Fault | None] = deque()
+        self.held: list[Sent] = []
+        self.delivered: list[Sent] = []
+        self.injected: dict[Fault, int] = dict.fromkeys(Fault, 0)
+
+    def _deliver(self, sent: Sent) -> httpx.Response:
+        self.delivered.append(sent)
+        return self.network.forward(sent)
+
+    def release_held(self) -> int:
+        """Deliver every held request now (their answers go nowhere). Returns how many."""
+        held, self.held = self.held, []
+        for sent in held:
+            self._deliver(sent)
+        return len(held)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        fault = self.faults.popleft() if self.faults else None
+        if self.offline or not self.network.online or fault is Fault.DROP_REQUEST:
+            if fault is Fault.DROP_REQUEST:
+                self.injected[fault] += 1
+            raise httpx.ConnectError(f"{self.name}: network is down", request=request)
+        sent = Sent.of(request)
+        if fault is not None:
+            self.injected[fault] += 1
+        if fault is Fault.HOLD:
+            self.held.append(sent)
+            raise httpx.ReadTimeout(f"{self.name}: no answer in time", request=request)
+        response = self._deliver(sent)
+        if fault is Fault.DUPLICATE:
+            response = self._deliver(sent)
+        self.release_held()  # anything held back arrives after this request: reordered
+        if fault is Fault.DROP_RESPONSE:
+            raise httpx.ReadError(f"{self.name}: connection reset after the server answered", request=request)
+        return response
+
+    def client(self) -> httpx.Client:
         return httpx.Client(base_url="http://testserver", transport=httpx.MockTransport(self.handle))
