@@ -235,11 +235,18 @@ class SyncEngine:
 
     def _run(self) -> None:
         attempt = 0
+        last_round = 0.0
         while not self._stop.is_set():
             self._wake.wait(timeout=IDLE_PULL_S)
+            # Leading-edge debounce: the first poke syncs at once; pokes that arrive within
+            # POKE_DEBOUNCE_S of the last round are coalesced into the next one.
+            pause = last_round + POKE_DEBOUNCE_S - time.monotonic()
+            if pause > 0:
+                self._stop.wait(pause)
             self._wake.clear()
             if self._stop.is_set():
                 return
+            last_round = time.monotonic()
             try:
                 self.sync_once()
                 attempt = 0
@@ -270,8 +277,6 @@ class SyncEngine:
                     if self._stop.is_set():
                         return
                     attempt = 0
-                    if poke is not None:
-                        time.sleep(POKE_DEBOUNCE_S)
                     self.request_sync()
             except Exception as exc:  # noqa: BLE001 - the listener must survive anything
                 log.debug("event stream ended: %s", exc)
