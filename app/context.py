@@ -7,6 +7,7 @@ root component with ``AppContextKey(ctx, render)``; views read it with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast, get_args
@@ -72,8 +73,9 @@ class AppContext:
         return self.translators(self.session.locale)
 
     async def close(self) -> None:
-        """The Flet session ended: stop background work (sync), keep the sign-in."""
+        """The Flet session ended: stop background work and connections, keep the sign-in."""
         await self.session.close()
+        await asyncio.to_thread(self.client.close)
 
 
 AppContextKey: ft.ContextProvider[AppContext | None] = ft.create_context(None)

@@ -104,7 +104,7 @@ class Translator:
         amount = Decimal(amount_minor).scaleb(-digits)
         return format_currency(amount, currency, locale=self.locale)
 
-    def number(self, value: int | float | Decimal) -> str:
+    def number(self, value: float | Decimal) -> str:
         """Format a plain number with the locale's separators."""
         return format_decimal(value, locale=self.locale)
 

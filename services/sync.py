@@ -282,6 +282,9 @@ class SyncEngine:
                 log.debug("event stream ended: %s", exc)
             if self._stop.is_set():
                 return
+            # A broken stream is the first sign of a lost server: a sync attempt now turns the
+            # indicator to "offline" at once instead of at the next timer tick.
+            self.request_sync()
             attempt += 1
             self._stop.wait(backoff_delay(attempt, self._rng))
 

@@ -18,7 +18,9 @@ def _initials(name: str) -> str:
 def _section(title: str, content: ft.Control) -> ft.Control:
     return ft.Column(
         [
-            ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_SMALL, color=ft.Colors.PRIMARY, weight=ft.FontWeight.W_600),
+            ft.Text(
+                title, theme_style=ft.TextThemeStyle.TITLE_SMALL, color=ft.Colors.PRIMARY, weight=ft.FontWeight.W_600
+            ),
             content,
         ],
         spacing=theme.S,
@@ -31,7 +33,12 @@ def AccountScreen() -> ft.Control:
     ctx = use_app()
     session = use_observable(ctx.session)
     t = use_translator()
-    user = session.user
+    # While signing out, the shell may repaint once more before the sign-in screen
+    # replaces it: keep showing who was signed in rather than flashing an empty page.
+    last_user = ft.use_ref(session.user)
+    if session.user is not None:
+        last_user.current = session.user
+    user = last_user.current
     if user is None:
         return ft.Container()
 
@@ -41,7 +48,6 @@ def AccountScreen() -> ft.Control:
         ft.context.page.navigate("/")
 
     profile = ft.Card(
-        variant=ft.CardVariant.OUTLINED,
         content=ft.Container(
             padding=theme.L,
             content=ft.Row(
@@ -55,7 +61,7 @@ def AccountScreen() -> ft.Control:
                     ft.Column(
                         [
                             ft.Text(user.name, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.W_600),
-                            ft.Text(user.email, color=ft.Colors.ON_SURFACE_VARIANT, selectable=True),
+                            ft.Text(user.email, color=ft.Colors.ON_SURFACE_VARIANT),
                         ],
                         spacing=2,
                         expand=True,
@@ -66,7 +72,6 @@ def AccountScreen() -> ft.Control:
         ),
     )
     language = ft.Card(
-        variant=ft.CardVariant.OUTLINED,
         content=ft.Container(
             padding=theme.M,
             content=ft.Row(

@@ -9,8 +9,10 @@ from views.components.layout import EmptyState, Pill, ScreenBody
 from views.hooks import use_translator
 
 
-def _coming(icon: ft.IconData, title: str, body: str, soon: str, highlights: list[tuple[ft.IconData, str]]) -> ft.Control:
-    rows = [
+def _coming(
+    icon: ft.IconData, title: str, body: str, soon: str, highlights: list[tuple[ft.IconData, str]]
+) -> ft.Control:
+    rows: list[ft.Control] = [
         ft.Row(
             [ft.Icon(i, color=ft.Colors.PRIMARY, size=20), ft.Text(text, expand=True)],
             spacing=12,
@@ -20,10 +22,12 @@ def _coming(icon: ft.IconData, title: str, body: str, soon: str, highlights: lis
     ]
     return ScreenBody(
         [
-            ft.Row([Pill(soon, ft.Colors.ON_SECONDARY_CONTAINER, ft.Colors.SECONDARY_CONTAINER, ft.Icons.SCHEDULE)], alignment=ft.MainAxisAlignment.CENTER),
+            ft.Row(
+                [Pill(soon, ft.Colors.ON_SECONDARY_CONTAINER, ft.Colors.SECONDARY_CONTAINER, ft.Icons.SCHEDULE)],
+                alignment=ft.MainAxisAlignment.CENTER,
+            ),
             EmptyState(icon, title, body),
             ft.Card(
-                variant=ft.CardVariant.OUTLINED,
                 content=ft.Container(padding=theme.L, content=ft.Column(rows, spacing=theme.M)),
             ),
         ],

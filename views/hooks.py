@@ -11,7 +11,8 @@ from app.context import AppContext, AppContextKey
 from app.i18n import Translator
 from views import theme
 
-O = TypeVar("O", bound=ft.Observable)
+# Not bound to ft.Observable: `@ft.observable` classes are not known to type checkers as such.
+ObservableT = TypeVar("ObservableT")
 
 
 SizeClass = Literal["phone", "tablet", "desktop"]
@@ -56,7 +57,7 @@ def use_app() -> AppContext:
     return ctx
 
 
-def use_observable(obj: O) -> O:
+def use_observable(obj: ObservableT) -> ObservableT:
     """Re-render the calling component whenever ``obj`` changes; returns ``obj``."""
     ft.use_state(obj)
     return obj

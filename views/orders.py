@@ -11,6 +11,7 @@ from app.i18n import Translator
 from app.protocol.entities import OrderStatus
 from views import theme
 from views.components.layout import EmptyState, Pill, ScreenBody
+from views.components.offline_banner import OfflineBanner
 from views.hooks import use_app, use_observable, use_translator
 
 if TYPE_CHECKING:
@@ -51,22 +52,22 @@ def status_style(status: str, t: Translator) -> StatusStyle:
     return StatusStyle(t._("In progress"), ft.Icons.RECEIPT_OUTLINED, c.BLUE_GREY_800, c.BLUE_GREY_50)
 
 
-def items_line(order: OrderSummary, t: Translator) -> str:
-    """"Trail shoe" or "Trail shoe and 2 more items"."""
-    others = order.item_count - 1
-    if others <= 0:
-        return order.first_item_name
-    return t.ngettext("{name} and {count} more item", "{name} and {count} more items", others).format(
-        name=order.first_item_name, count=t.number(others)
-    )
-
-
 def Thumbnail(order: OrderSummary) -> ft.Control:
-    """Product image of the first item, or a tinted bag icon when there is none (or it fails)."""
-    fallback = ft.Icon(ft.Icons.SHOPPING_BAG_OUTLINED, color=ft.Colors.ON_SECONDARY_CONTAINER, size=28)
-    content: ft.Control = fallback
+    """Product image of the first item over a tinted bag icon.
+
+    The icon sits underneath rather than in an error callback: a missing or slow image
+    then still leaves a deliberate-looking tile instead of a blank square.
+    """
+    layers: list[ft.Control] = [
+        ft.Container(
+            alignment=ft.Alignment.CENTER,
+            content=ft.Icon(ft.Icons.SHOPPING_BAG_OUTLINED, color=ft.Colors.ON_SECONDARY_CONTAINER, size=28),
+        )
+    ]
     if order.thumbnail:
-        content = ft.Image(src=order.thumbnail, fit=ft.BoxFit.COVER, width=64, height=64, error_content=fallback)
+        layers.append(
+            ft.Image(src=order.thumbnail, fit=ft.BoxFit.COVER, width=64, height=64, error_content=ft.Container())
+        )
     return ft.Semantics(
         exclude_semantics=True,
         content=ft.Container(
@@ -74,9 +75,8 @@ def Thumbnail(order: OrderSummary) -> ft.Control:
             height=64,
             border_radius=12,
             bgcolor=ft.Colors.SECONDARY_CONTAINER,
-            alignment=ft.Alignment.CENTER,
             clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
-            content=content,
+            content=ft.Stack(layers, width=64, height=64),
         ),
     )
 
@@ -92,7 +92,12 @@ def OrderCard(order: OrderSummary) -> ft.Control:
             ft.Semantics(
                 identifier=f"pending-{order.number}",
                 label=t._("Change not yet synced"),
-                content=Pill(t._("Not yet synced"), ft.Colors.ON_TERTIARY_CONTAINER, ft.Colors.TERTIARY_CONTAINER, ft.Icons.CLOUD_UPLOAD_OUTLINED),
+                content=Pill(
+                    t._("Not yet synced"),
+                    ft.Colors.ON_TERTIARY_CONTAINER,
+                    ft.Colors.TERTIARY_CONTAINER,
+                    ft.Icons.CLOUD_UPLOAD_OUTLINED,
+                ),
             )
         )
     item_count = t.ngettext("{count} item", "{count} items", order.item_count).format(count=t.number(order.item_count))
@@ -101,26 +106,38 @@ def OrderCard(order: OrderSummary) -> ft.Control:
             ft.Row(
                 [
                     ft.Text(order.number, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600),
-                    ft.Text(t.money(order.total, order.currency), theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600),
+                    ft.Text(
+                        t.money(order.total, order.currency),
+                        theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
+                        weight=ft.FontWeight.W_600,
+                    ),
                 ],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             ),
-            ft.Text(items_line(order, t), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+            ft.Text(order.first_item_name, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
             ft.Text(
                 t._("{date} · {items}").format(date=t.date(order.placed_at), items=item_count),
                 theme_style=ft.TextThemeStyle.BODY_SMALL,
                 color=ft.Colors.ON_SURFACE_VARIANT,
             ),
-            ft.Container(ft.Row(badges, spacing=theme.S, wrap=True, run_spacing=theme.XS), margin=ft.Margin.only(top=theme.XS)),
+            ft.Container(
+                ft.Row(badges, spacing=theme.S, wrap=True, run_spacing=theme.XS), margin=ft.Margin.only(top=theme.XS)
+            ),
         ],
         spacing=2,
         expand=True,
     )
-    return ft.Card(
-        variant=ft.CardVariant.OUTLINED,
-        content=ft.Container(
-            padding=theme.M,
-            content=ft.Row([Thumbnail(order), details], spacing=theme.M, vertical_alignment=ft.CrossAxisAlignment.START),
+    # One semantics node per order, so a screen reader reads (and skips) whole orders.
+    return ft.Semantics(
+        container=True,
+        identifier=f"order-{order.number}",
+        content=ft.Card(
+            content=ft.Container(
+                padding=theme.M,
+                content=ft.Row(
+                    [Thumbnail(order), details], spacing=theme.M, vertical_alignment=ft.CrossAxisAlignment.START
+                ),
+            ),
         ),
     )
 
@@ -158,11 +175,13 @@ def OrdersScreen() -> ft.Control:
                 horizontal_alignment=ft.CrossAxisAlignment.CENTER,
             ),
         )
+    # Offline is normal: the cached list stays, with a note on how fresh it is.
+    banner: list[ft.Control] = [OfflineBanner()] if sync.active and sync.connectivity == "offline" else []
     if not orders.orders:
         body = t._("When you order online or in a store, your orders appear here, even when you're offline.")
         if sync.syncing or sync.connectivity == "connecting":
             body = t._("We're checking for your orders right now.")
-        return ScreenBody([EmptyState(ft.Icons.RECEIPT_LONG_OUTLINED, t._("No orders yet"), body)])
+        return ScreenBody([*banner, EmptyState(ft.Icons.RECEIPT_LONG_OUTLINED, t._("No orders yet"), body)])
 
     count = len(orders.orders)
     header = ft.Text(
@@ -170,4 +189,6 @@ def OrdersScreen() -> ft.Control:
         theme_style=ft.TextThemeStyle.LABEL_LARGE,
         color=ft.Colors.ON_SURFACE_VARIANT,
     )
-    return ScreenBody([header, *[OrderCard(order, key=order.id) for order in orders.orders]], spacing=12)
+    # `key` keeps each card's component state attached to its order when the list reorders.
+    cards = [OrderCard(order, key=order.id) for order in orders.orders]  # type: ignore[call-arg]
+    return ScreenBody([*banner, header, *cards], spacing=12)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from app.i18n import Translator
@@ -52,6 +54,27 @@ def ErrorBanner(message: str) -> ft.Control:
 
 
 @ft.component
+def RevealButton(revealed: bool, on_toggle: Callable[[], None]) -> ft.Control:
+    """Show/hide password; Flutter's built-in toggle has no accessible name."""
+    t = use_translator()
+    label = t._("Hide password") if revealed else t._("Show password")
+    # One node for assistive tech: the label and the tap action live on the Semantics
+    # wrapper; the icon button's own (nameless) node is excluded.
+    return ft.Semantics(
+        identifier="toggle-password",
+        label=label,
+        button=True,
+        exclude_semantics=True,
+        on_tap=lambda: on_toggle(),
+        content=ft.IconButton(
+            icon=ft.Icons.VISIBILITY_OFF_OUTLINED if revealed else ft.Icons.VISIBILITY_OUTLINED,
+            on_click=lambda: on_toggle(),
+            icon_size=20,
+        ),
+    )
+
+
+@ft.component
 def SignInForm() -> ft.Control:
     """The card with the form; the parent decides where it sits."""
     ctx = use_app()
@@ -59,6 +82,7 @@ def SignInForm() -> ft.Control:
     t = use_translator()
     email, set_email = ft.use_state("")
     password, set_password = ft.use_state("")
+    revealed, set_revealed = ft.use_state(False)
 
     async def submit() -> None:
         await session.sign_in(email, password)
@@ -76,7 +100,10 @@ def SignInForm() -> ft.Control:
     button_content: ft.Control = ft.Text(t._("Sign in"))
     if session.busy:
         button_content = ft.Row(
-            [ft.ProgressRing(width=16, height=16, stroke_width=2, color=ft.Colors.ON_PRIMARY), ft.Text(t._("Signing in…"))],
+            [
+                ft.ProgressRing(width=16, height=16, stroke_width=2, color=ft.Colors.ON_PRIMARY),
+                ft.Text(t._("Signing in…")),
+            ],
             spacing=10,
             tight=True,
             alignment=ft.MainAxisAlignment.CENTER,
@@ -100,16 +127,17 @@ def SignInForm() -> ft.Control:
                 ft.TextField(
                     label=t._("Password"),
                     value=password,
-                    password=True,
-                    can_reveal_password=True,
+                    password=not revealed,
                     autofill_hints=[ft.AutofillHint.PASSWORD],
                     prefix_icon=ft.Icons.LOCK_OUTLINE,
+                    suffix_icon=RevealButton(revealed, lambda: set_revealed(not revealed)),
                     border_radius=12,
                     on_change=on_password,
                     on_submit=submit,
                 ),
             ],
             spacing=theme.M,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
     )
 
@@ -135,7 +163,6 @@ def SignInForm() -> ft.Control:
         )
     )
     return ft.Card(
-        variant=ft.CardVariant.OUTLINED,
         content=ft.Container(
             padding=theme.L,
             content=ft.Column(controls, spacing=theme.M, tight=True),
@@ -146,7 +173,6 @@ def SignInForm() -> ft.Control:
 @ft.component
 def SignInView() -> ft.View:
     """Full-screen sign-in: brand on top, the form centred, language choice always in reach."""
-    t = use_translator()
     return ft.View(
         route="/",
         bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
@@ -165,12 +191,6 @@ def SignInView() -> ft.View:
                         ),
                         ft.Container(height=theme.S),
                         SignInForm(),
-                        ft.Text(
-                            t._("Your data stays on this device only while you are signed in."),
-                            theme_style=ft.TextThemeStyle.BODY_SMALL,
-                            color=ft.Colors.ON_SURFACE_VARIANT,
-                            text_align=ft.TextAlign.CENTER,
-                        ),
                     ],
                     spacing=theme.M,
                     horizontal_alignment=ft.CrossAxisAlignment.STRETCH,

@@ -30,7 +30,9 @@ def theme(dark: bool = False) -> ft.Theme:
         card_theme=ft.CardTheme(
             elevation=0,
             margin=0,
-            shape=ft.RoundedRectangleBorder(radius=CARD_RADIUS),
+            color=ft.Colors.SURFACE_CONTAINER_LOWEST,
+            # Outlined, not shadowed: calm on white and readable in sunlight on a phone.
+            shape=ft.RoundedRectangleBorder(radius=CARD_RADIUS, side=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
         ),
         appbar_theme=ft.AppBarTheme(center_title=False, elevation=0, elevation_on_scroll=1),
     )

@@ -26,9 +26,7 @@ class UiDispatcher:
         context: context variables to run callbacks in (Flet's current page lives here).
     """
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, context: contextvars.Context | None = None
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, context: contextvars.Context | None = None) -> None:
         self._loop = loop
         self._context = context or contextvars.copy_context()
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -14,7 +14,7 @@ from app.protocol.sync import Entity
 from app.state.dispatch import UiDispatcher
 
 if TYPE_CHECKING:
-    from services.orders import OrderSummary, OrdersService
+    from services.orders import OrdersService, OrderSummary
     from services.sync import SyncEngine
 
 logger = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
 # Error codes this state sets besides the server's `ErrorCode`s; views translate all of them.
 MISSING_FIELDS = "missing_fields"
 OFFLINE = "offline"
@@ -41,7 +42,7 @@ class SessionState:
         user: the signed-in user, or None on the sign-in screen.
         locale: language of the UI ("de" or "en").
         busy: a sign-in or sign-out is running (buttons disable themselves).
-        restoring: the saved session of this device is still being looked up.
+        restoring: True until `restore()` has looked up the saved session of this device.
         error: code of the last failed action (`ErrorCode` value, "offline", ...).
     """
 
@@ -52,10 +53,13 @@ class SessionState:
     user: UserPublic | None = None
     locale: str = "de"
     busy: bool = False
-    restoring: bool = False
+    restoring: bool = True
     error: str | None = None
 
     _account: AccountSession | None = field(default=None, repr=False)
+    # The user picked a language on this device before signing in: that choice beats the
+    # profile's (they just read the sign-in screen in it) and is saved to the profile.
+    _locale_chosen: bool = field(default=False, repr=False)
 
     @property
     def signed_in(self) -> bool:
@@ -120,10 +124,24 @@ class SessionState:
         finally:
             self.user = None
             self.busy = False
+            # The next person's profile language applies unless they pick one here.
+            self._locale_chosen = False
 
-    def set_locale(self, lang: str) -> None:
-        """User action: switch the UI language ("de"/"en")."""
-        self.locale = normalize_locale(lang)
+    async def set_locale(self, lang: str) -> None:
+        """User action: switch the UI language ("de"/"en").
+
+        The screen switches at once; when signed in, the choice is also saved to the
+        profile (a queued ``profile.update``), so the user's other devices follow.
+        """
+        locale = normalize_locale(lang)
+        account = self._account
+        if account is None:
+            self._locale_chosen = True
+        if locale == self.locale:
+            return
+        self.locale = locale
+        if account is not None:
+            await self._save_locale(account, locale)
 
     def clear_error(self) -> None:
         """Hide the last error (the user started typing again)."""
@@ -135,18 +153,43 @@ class SessionState:
         self._detach()
         self.dispatcher.close()
         if account is not None:
-            await asyncio.to_thread(account.sync.stop)
+            # Stops syncing and closes the cache; tokens and data stay for the next visit.
+            await asyncio.to_thread(account.close)
 
     async def _attach(self, account: AccountSession) -> None:
         self._account = account
         # Subscribe before starting the engine so the first pull's changes are not missed.
         self.sync.bind(account.sync, self.dispatcher)
         self.orders.bind(account.orders, account.sync, self.dispatcher)
-        self.locale = normalize_locale(account.user.locale)
+        profile_locale = normalize_locale(await self._profile_locale(account))
+        if self._locale_chosen and profile_locale != self.locale:
+            await self._save_locale(account, self.locale)
+        elif not self._locale_chosen:
+            self.locale = profile_locale
         self.user = account.user
         await asyncio.to_thread(account.sync.start)
         # The cache already holds what the last sync saw: show it before the network answers.
         await self.orders.refresh()
+
+    @staticmethod
+    async def _save_locale(account: AccountSession, locale: str) -> None:
+        try:
+            await asyncio.to_thread(account.profile.update, locale=locale)
+        except Exception:
+            # The language on this screen already changed; only saving it failed.
+            logger.exception("saving the language to the profile failed")
+
+    @staticmethod
+    async def _profile_locale(account: AccountSession) -> str:
+        # The cached profile (with a queued change laid on top) is newer than the user
+        # record saved with the tokens at sign-in.
+        try:
+            profile = await asyncio.to_thread(account.profile.get)
+        except Exception:
+            logger.exception("reading the cached profile failed")
+            profile = None
+        locale = profile.get("locale") if profile else None
+        return str(locale) if locale else account.user.locale
 
     def _detach(self) -> None:
         self._account = None

@@ -16,17 +16,16 @@ def LanguageSwitch(expand: bool = False) -> ft.Control:
     ctx = use_app()
     session = use_observable(ctx.session)
 
-    def on_change(e: ft.Event[ft.SegmentedButton]) -> None:
+    async def on_change(e: ft.Event[ft.SegmentedButton]) -> None:
         if e.control.selected:
-            session.set_locale(e.control.selected[0])
+            await session.set_locale(e.control.selected[0])
 
     return ft.SegmentedButton(
         selected=[session.locale],
         show_selected_icon=False,
         expand=expand,
         segments=[
-            ft.Segment(value=code, label=ft.Text(short, semantics_label=name), tooltip=name)
-            for code, short, name in LANGUAGES
+            ft.Segment(value=code, label=ft.Text(short, semantics_label=name)) for code, short, name in LANGUAGES
         ],
         on_change=on_change,
     )

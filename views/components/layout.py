@@ -10,20 +10,32 @@ from views import theme
 def ScreenBody(controls: list[ft.Control], spacing: float = theme.M) -> ft.Control:
     """Scrollable body whose content is capped at a readable width and centred on desktops.
 
-    A fixed width inside a centring column is clamped by Flutter to the available width,
-    so the same tree fills a phone and stays 760 px wide on a monitor.
+    The whole width scrolls (wheel over the margins works too); inside, `Centered` caps the
+    content, so the same tree fills a phone and stays 760 px wide on a monitor.
     """
     return ft.Column(
         expand=True,
         scroll=ft.ScrollMode.AUTO,
-        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         controls=[
-            ft.Container(
-                width=theme.CONTENT_MAX_WIDTH,
+            Centered(
+                ft.Column(controls, spacing=spacing, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                 padding=ft.Padding.only(left=theme.M, right=theme.M, top=theme.M, bottom=theme.XL),
-                content=ft.Column(controls, spacing=spacing, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             )
         ],
+    )
+
+
+def Centered(content: ft.Control, padding: ft.PaddingValue | None = None) -> ft.Control:
+    """Cap ``content`` at the readable width and centre it.
+
+    An aligning container hands its child loose constraints, so the fixed width is clamped
+    to what is available: full width on a phone, 760 px in the middle of a monitor. (A Row
+    would not clamp it and overflow on small screens.)
+    """
+    return ft.Container(
+        alignment=ft.Alignment.TOP_CENTER,
+        content=ft.Container(width=theme.CONTENT_MAX_WIDTH, padding=padding, content=content),
     )
 
 
@@ -52,7 +64,9 @@ def EmptyState(icon: ft.IconData, title: str, body: str, action: ft.Control | No
             alignment=ft.Alignment.CENTER,
             content=ft.Icon(icon, size=40, color=ft.Colors.ON_PRIMARY_CONTAINER),
         ),
-        ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.W_600, text_align=ft.TextAlign.CENTER),
+        ft.Text(
+            title, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.W_600, text_align=ft.TextAlign.CENTER
+        ),
         ft.Text(body, color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER),
     ]
     if action is not None:

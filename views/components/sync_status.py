@@ -32,9 +32,9 @@ def describe(status: SyncStatusState, t: Translator) -> SyncLabel:
     """Turn the sync state into words; pure so it is easy to test and reuse."""
     pending = ""
     if status.pending:
-        pending = t.ngettext(
-            "{count} change not yet sent", "{count} changes not yet sent", status.pending
-        ).format(count=status.pending)
+        pending = t.ngettext("{count} change not yet sent", "{count} changes not yet sent", status.pending).format(
+            count=status.pending
+        )
     if status.connectivity == "offline":
         full = t._("Offline. Showing saved data.")
         if pending:
@@ -48,9 +48,7 @@ def describe(status: SyncStatusState, t: Translator) -> SyncLabel:
     if status.connectivity == "connecting":
         return SyncLabel(ft.Icons.CLOUD_QUEUE, t._("Connecting…"), t._("Connecting…"), busy=True)
     if status.pending:
-        short = t.ngettext("{count} pending", "{count} pending", status.pending).format(
-            count=t.number(status.pending)
-        )
+        short = t.ngettext("{count} pending", "{count} pending", status.pending).format(count=t.number(status.pending))
         return SyncLabel(ft.Icons.CLOUD_UPLOAD_OUTLINED, short, pending + ".")
     if status.last_error:
         text = t._("Last sync failed. Tap to retry.")
@@ -98,12 +96,14 @@ def SyncStatusIndicator() -> ft.Control:
         border_radius=20,
         bgcolor=ft.Colors.ERROR_CONTAINER if label.warning else ft.Colors.SURFACE_CONTAINER_HIGH,
         on_click=sync_now,
-        tooltip=label.full,
     )
+    # The label replaces the pill's own texts for screen readers (they would read both).
     return ft.Semantics(
         identifier="sync-status",
         label=label.full,
         button=True,
         live_region=True,
+        exclude_semantics=True,
+        on_tap=sync_now,
         content=ft.Container(pill, margin=ft.Margin.only(right=theme.S)),
     )

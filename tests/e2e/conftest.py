@@ -1,0 +1,273 @@
+"""Drive the real web app in Debian's Chromium.
+
+Most tests share one app process (``uv run main.py --web``: embedded server with demo data,
+a temporary data dir); tests that take the server away start their own pair with
+`start_server` and `start_app --api`. One browser per session; every test gets a fresh
+browser context, which is a fresh Flet session and a new device (its own SharedPreferences,
+so its own device id).
+
+Flutter paints on a canvas; its accessibility tree is what Playwright reads. It is off
+until the hidden ``flt-semantics-placeholder`` is clicked, which `AppPage.open` does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Locator, Page, Playwright, ViewportSize, expect, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = os.environ.get("NAHTLOS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+APP_START_TIMEOUT_S = 180  # first start migrates and seeds the demo database
+CHROMIUM_WAIT_S = 600  # Chromium may still be being installed by apt in the background
+TIMEOUT_MS = 10_000
+# A first sign-in verifies the password (argon2) and pulls the whole account: on a busy
+# two-core CI machine that alone can take several seconds.
+FIRST_SYNC_TIMEOUT_MS = 30_000
+SETTLE_MS = 400
+
+PHONE: ViewportSize = {"width": 400, "height": 860}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Also declared in pyproject.toml; repeated so this folder runs on its own too.
+    config.addinivalue_line("markers", "e2e: drives the web app in a real Chromium")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _uv_run(*args: str) -> list[str]:
+    uv = shutil.which("uv")
+    return [uv, "run", *args] if uv else [sys.executable, *args]
+
+
+@dataclass
+class Process:
+    """A child process in its own process group (``uv run`` starts Python as a grandchild)."""
+
+    popen: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    @classmethod
+    def start(cls, command: list[str], port: int, env: dict[str, str], log: Path, health: str = "/") -> Process:
+        with log.open("wb") as out:
+            popen = subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        process = cls(popen, f"http://127.0.0.1:{port}", log)
+        try:
+            process.wait_until_answering(health)
+        except BaseException:
+            process.stop()
+            raise
+        return process
+
+    def wait_until_answering(self, path: str) -> None:
+        deadline = time.monotonic() + APP_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                pytest.fail(f"{self.log.name}: exited with {self.popen.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(self.url + path, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        pytest.fail(f"{self.log.name}: no answer on {self.url} in {APP_START_TIMEOUT_S} s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.popen.poll() is not None:
+            return
+        os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=10)
+
+
+def app_env(data_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "NAHTLOS_DATA_DIR": str(data_dir),
+        "FLET_WEB_NO_CDN": "1",
+        "FLET_FORCE_WEB_SERVER": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("NAHTLOS_API_URL", None)
+    return env
+
+
+def start_app(data_dir: Path, *extra: str) -> Process:
+    """``uv run main.py --web`` on a free port (with the embedded server unless ``--api`` is given)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    command = _uv_run("main.py", "--web", "--port", str(port), *extra)
+    return Process.start(command, port, app_env(data_dir), data_dir / "app.log")
+
+
+def start_server(data_dir: Path) -> Process:
+    """The backend on its own (``python -m server --seed demo``), so a test can take it away."""
+    port = _free_port()
+    env = {**app_env(data_dir), "NAHTLOS_DATABASE_URL": f"sqlite:///{data_dir / 'server.sqlite'}"}
+    command = _uv_run("python", "-m", "server", "--port", str(port), "--seed", "demo")
+    return Process.start(command, port, env, data_dir / "server.log", health="/api/v1/health")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One app with the embedded server and fresh demo data for the session's tests."""
+    app = start_app(tmp_path_factory.mktemp("nahtlos-data"))
+    try:
+        yield app.url
+    finally:
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium; waits while a background ``apt-get install`` is still unpacking it."""
+    deadline = time.monotonic() + CHROMIUM_WAIT_S
+    while not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{CHROMIUM} not found: apt-get install chromium")
+        time.sleep(2)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@dataclass
+class AppPage:
+    """One browser tab on the app, with the few moves a user makes."""
+
+    page: Page
+    url: str
+    name: str
+
+    def open(self, path: str = "/") -> AppPage:
+        self.page.goto(self.url + path)
+        placeholder = self.page.locator("flt-semantics-placeholder")
+        placeholder.wait_for(state="attached", timeout=30_000)
+        placeholder.dispatch_event("click")
+        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        return self
+
+    def reload(self) -> AppPage:
+        return self.open(self.page.url.removeprefix(self.url) or "/")
+
+    def textbox(self, label: str) -> Locator:
+        return self.page.get_by_role("textbox", name=label, exact=True)
+
+    def button(self, name: str | re.Pattern[str]) -> Locator:
+        if isinstance(name, str):
+            return self.page.get_by_role("button", name=name, exact=True)
+        return self.page.get_by_role("button", name=name)
+
+    def fill(self, label: str, value: str) -> None:
+        """Type into a TextField: focus first, else Flutter may drop the text."""
+        field = self.textbox(label)
+        expect(field).to_be_visible(timeout=TIMEOUT_MS)
+        field.click()
+        self.page.wait_for_function(
+            "document.activeElement && document.activeElement.tagName === 'INPUT'", timeout=TIMEOUT_MS
+        )
+        field.fill(value)
+        expect(field).to_have_value(value, timeout=TIMEOUT_MS)
+
+    def click(self, name: str | re.Pattern[str]) -> None:
+        target = self.button(name).first
+        expect(target).to_be_visible(timeout=TIMEOUT_MS)
+        target.click()
+
+    def open_tab(self, label: str) -> None:
+        """A navigation destination: a bottom-bar `tab` on phones, a rail button elsewhere."""
+        tab = self.page.get_by_role("tab", name=label, exact=True)
+        if tab.count():
+            tab.first.click()
+            return
+        # Rail items are named like "Account Tab 5 of 5" (in Flutter's language).
+        self.click(re.compile(rf"^{re.escape(label)}\b"))
+
+    def expect_text(self, text: str | re.Pattern[str], timeout_ms: int = TIMEOUT_MS) -> Locator:
+        locator = self.page.get_by_text(text).first
+        expect(locator).to_be_visible(timeout=timeout_ms)
+        return locator
+
+    def screenshot(self, step: str) -> Path:
+        # Semantics update before the next frame is painted, and page transitions take
+        # ~300 ms: let the picture catch up with what the assertions already saw.
+        self.page.wait_for_timeout(SETTLE_MS)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{self.name}-{step}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@contextmanager
+def device(browser: Browser, url: str, viewport: ViewportSize, name: str) -> Iterator[AppPage]:
+    """A new device: a fresh browser context (own storage, so own device id) on the app."""
+    context = browser.new_context(viewport=viewport, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield AppPage(page, url, re.sub(r"[^\w-]+", "-", name).strip("-")).open()
+    finally:
+        context.close()
+
+
+@pytest.fixture(params=[pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")])
+def app(request: pytest.FixtureRequest, browser: Browser, app_url: str) -> Iterator[AppPage]:
+    """A fresh device at phone or desktop width, on the shared app's start page."""
+    with device(browser, app_url, request.param, request.node.name) as page:
+        yield page

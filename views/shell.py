@@ -1,0 +1,249 @@
+"""The app frame: context providers, sign-in gate, router, and responsive navigation.
+
+Phones (< 600 px) get a bottom `NavigationBar`; tablets a compact `NavigationRail`;
+desktops an extended rail with labels. Every tab shares one `View` route key so switching
+tabs swaps the content instead of pushing an animated page.
+
+Entry point for ``main.py``: ``views.shell.mount(page, ctx)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import flet as ft
+
+from app.context import AppContext, AppContextKey
+from app.i18n import Translator
+from views import theme
+from views.account import AccountScreen
+from views.coming_soon import HelpScreen, LoyaltyScreen, ReturnsScreen
+from views.components.brand import BrandMark, WordMark
+from views.components.layout import Centered
+from views.components.sync_status import SyncStatusIndicator
+from views.hooks import Viewport, ViewportKey, size_class, use_observable, use_translator, use_viewport
+from views.orders import OrdersScreen
+from views.sign_in import SignInView
+
+APP_TITLE = "nahtlos"
+
+
+@dataclass(frozen=True)
+class Tab:
+    path: str
+    icon: ft.IconData
+    selected_icon: ft.IconData
+    component: Callable[[], ft.Control]
+
+
+TABS: tuple[Tab, ...] = (
+    Tab("/orders", ft.Icons.RECEIPT_LONG_OUTLINED, ft.Icons.RECEIPT_LONG, OrdersScreen),
+    Tab("/returns", ft.Icons.ASSIGNMENT_RETURN_OUTLINED, ft.Icons.ASSIGNMENT_RETURN, ReturnsScreen),
+    Tab("/help", ft.Icons.HELP_OUTLINE, ft.Icons.HELP, HelpScreen),
+    Tab("/loyalty", ft.Icons.LOYALTY_OUTLINED, ft.Icons.LOYALTY, LoyaltyScreen),
+    Tab("/account", ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON, AccountScreen),
+)
+
+
+def tab_label(path: str, t: Translator) -> str:
+    """Tab names as literal msgids (so extraction finds them)."""
+    labels = {
+        "/orders": t._("Orders"),
+        "/returns": t._("Returns"),
+        "/help": t._("Help"),
+        "/loyalty": t._("Loyalty"),
+        "/account": t._("Account"),
+    }
+    return labels[path]
+
+
+def tab_index(location: str) -> int:
+    """Which tab a URL belongs to; "/" and unknown paths are the orders tab."""
+    for i, tab in enumerate(TABS):
+        if location == tab.path or location.startswith(tab.path + "/"):
+            return i
+    return 0
+
+
+@ft.component
+def Shell() -> ft.View:
+    """Layout route: app bar with the sync indicator, navigation, and the active tab."""
+    t = use_translator()
+    viewport = use_viewport()
+    outlet = ft.use_route_outlet()
+    index = tab_index(ft.use_route_location())
+    current = TABS[index]
+
+    def go(e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
+        selected = e.control.selected_index
+        if selected is not None and selected != index:
+            ft.context.page.navigate(TABS[selected].path)
+
+    title = tab_label(current.path, t)
+    content = ft.Container(outlet, expand=True, bgcolor=ft.Colors.SURFACE)
+
+    if viewport.is_phone:
+        return ft.View(
+            route="/",
+            padding=0,
+            appbar=ft.AppBar(
+                title=ft.Text(title, weight=ft.FontWeight.W_600),
+                leading=ft.Container(BrandMark(32), alignment=ft.Alignment.CENTER_RIGHT),
+                leading_width=48,
+                automatically_imply_leading=False,
+                actions=[SyncStatusIndicator()],
+                bgcolor=ft.Colors.SURFACE,
+            ),
+            controls=[content],
+            navigation_bar=ft.NavigationBar(
+                selected_index=index,
+                on_change=go,
+                destinations=[
+                    ft.NavigationBarDestination(
+                        icon=tab.icon, selected_icon=tab.selected_icon, label=tab_label(tab.path, t)
+                    )
+                    for tab in TABS
+                ],
+            ),
+        )
+
+    # Tablet and desktop: the rail runs full height; the title bar belongs to the content
+    # column and lines up with the (centred, width-capped) content below it.
+    extended = viewport.is_desktop
+    rail = ft.NavigationRail(
+        selected_index=index,
+        on_change=go,
+        extended=extended,
+        min_extended_width=232,
+        label_type=None if extended else ft.NavigationRailLabelType.ALL,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+        group_alignment=-1,
+        leading=ft.Container(
+            WordMark() if extended else BrandMark(40),
+            padding=ft.Padding.only(top=theme.M, bottom=theme.L, left=theme.S if extended else 0),
+        ),
+        destinations=[
+            ft.NavigationRailDestination(icon=tab.icon, selected_icon=tab.selected_icon, label=tab_label(tab.path, t))
+            for tab in TABS
+        ],
+    )
+    header = Centered(
+        ft.Row(
+            [
+                ft.Semantics(
+                    header=True,
+                    content=ft.Text(title, theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.W_600),
+                ),
+                SyncStatusIndicator(),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+        ),
+        padding=ft.Padding.only(left=theme.M, right=theme.M, top=theme.L, bottom=theme.XS),
+    )
+    return ft.View(
+        route="/",
+        padding=0,
+        bgcolor=ft.Colors.SURFACE,
+        controls=[
+            ft.Row(
+                [rail, ft.VerticalDivider(width=1), ft.Column([header, content], expand=True, spacing=0)],
+                expand=True,
+                spacing=0,
+                vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+            )
+        ],
+    )
+
+
+def _routes() -> list[ft.Route]:
+    return [
+        ft.Route(
+            path="/",
+            component=Shell,
+            outlet=True,
+            children=[
+                ft.Route(index=True, component=OrdersScreen),
+                *[ft.Route(path=tab.path.lstrip("/"), component=tab.component) for tab in TABS],
+            ],
+        )
+    ]
+
+
+@ft.component
+def SplashView() -> ft.View:
+    """Shown for the moment it takes to look up this device's saved session."""
+    return ft.View(
+        route="/",
+        bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+        vertical_alignment=ft.MainAxisAlignment.CENTER,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        controls=[
+            ft.Column(
+                [BrandMark(64), ft.ProgressRing(width=24, height=24, stroke_width=3)],
+                spacing=theme.L,
+                tight=True,
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        ],
+    )
+
+
+@ft.component
+def Screens(ctx: AppContext) -> ft.View | list[ft.View] | ft.Control:
+    """Sign-in gate: the router (and its URLs) only exists for a signed-in user."""
+    session = use_observable(ctx.session)
+    t = use_translator()
+    page = ft.context.page
+
+    def follow_locale() -> None:
+        # Flutter's own widgets (date pickers, tooltips, text direction) follow our language.
+        page.locale_configuration = ft.LocaleConfiguration(
+            supported_locales=[ft.Locale("de", "DE"), ft.Locale("en", "GB")],
+            current_locale=ft.Locale("de", "DE") if t.locale == "de" else ft.Locale("en", "GB"),
+        )
+        page.update()
+
+    ft.use_effect(follow_locale, dependencies=[t.locale])
+
+    if session.restoring:
+        return SplashView()
+    if not session.signed_in:
+        return SignInView()
+    return ft.Router(_routes(), manage_views=True)
+
+
+@ft.component
+def App(ctx: AppContext) -> ft.Control | list[ft.View]:
+    """Root component: provides the context and the viewport, restores the saved session."""
+    page = ft.context.page
+    # A new Viewport per render is discarded after the first: use_state keeps the original.
+    viewport, _ = ft.use_state(Viewport(size_class(page.width)))
+
+    def on_mount() -> None:
+        viewport.resize(page.width)
+
+        def on_resize(e: ft.PageResizeEvent) -> None:
+            viewport.resize(e.width)
+
+        page.on_resize = on_resize
+
+    async def restore() -> None:
+        await ctx.session.restore()
+
+    ft.use_effect(on_mount, dependencies=[])
+    ft.use_effect(restore, dependencies=[])
+
+    return AppContextKey(ctx, lambda: ViewportKey(viewport, lambda: Screens(ctx)))
+
+
+def mount(page: ft.Page, ctx: AppContext) -> None:
+    """Render the app into ``page`` for the session described by ``ctx``."""
+    page.title = APP_TITLE
+    theme.apply(page)
+
+    async def on_close(_: ft.Event[ft.Page]) -> None:
+        await ctx.close()
+
+    page.on_close = on_close
+    page.render_views(App, ctx)
