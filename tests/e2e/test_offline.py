@@ -40,7 +40,7 @@ def test_orders_stay_readable_when_the_server_goes_away(
         status.click()  # "sync now": the attempt finds no server
         expect(status).to_have_accessible_name(re.compile("^Offline"), timeout=TIMEOUT_MS)
         app.expect_text(ORDER_NUMBER)
-        app.expect_text(re.compile(r"Du bist offline\. Zuletzt synchronisiert"))
+        app.expect_text(re.compile(r"Sie sind offline\. Zuletzt synchronisiert"))
         app.screenshot("1-offline")
 
         app.reload()  # a new Flet session restores the account from this device's storage
