@@ -16,8 +16,9 @@ class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NAHTLOS_", extra="ignore")
 
     database_url: str = ""
-    # Signs access/refresh tokens and QR payloads. The default is only for local demos:
-    # `python -m server` refuses to start on PostgreSQL without a real secret.
+    # Signs access/refresh tokens (HS256) and, through an Ed25519 key derived from it with HKDF
+    # (server.codes), every QR/short code. Changing it signs everyone out and voids issued codes.
+    # The default is only for local demos: `python -m server` refuses PostgreSQL without a real secret.
     secret_key: str = "nahtlos-local-demo-secret-change-me-0000000000"
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600

@@ -55,6 +55,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                           "Diese Bestellung ist bereits versandt und kann nicht mehr storniert werden."),
     RejectionCode.ORDER_NOT_RETURNABLE: ("This order cannot be returned.", "Diese Bestellung kann nicht zurückgegeben werden."),
     RejectionCode.THREAD_CLOSED: ("This conversation is closed.", "Diese Unterhaltung ist geschlossen."),
+    ErrorCode.IMAGE_TOO_LARGE: ("This image has too many pixels. Please send a smaller photo.",
+                                "Dieses Bild hat zu viele Pixel. Bitte senden Sie ein kleineres Foto."),
+    RejectionCode.WITHDRAWAL_PERIOD_EXPIRED: (
+        "The 14-day withdrawal period for this item has ended. You may still be able to return it under our "
+        "30-day return policy or make a warranty claim.",
+        "Die 14-tägige Widerrufsfrist für diesen Artikel ist abgelaufen. Sie können ihn aber eventuell noch "
+        "innerhalb unserer 30-tägigen Rückgabefrist zurückgeben oder reklamieren."),
+    RejectionCode.RETURN_PERIOD_EXPIRED: (
+        "The 30-day return period for this item has ended. If it is faulty, you can file a warranty claim.",
+        "Die 30-tägige Rückgabefrist für diesen Artikel ist abgelaufen. Ist er mangelhaft, können Sie ihn "
+        "reklamieren."),
+    RejectionCode.WARRANTY_EXPIRED: ("The two-year warranty for this item has expired.",
+                                     "Die zweijährige Gewährleistung für diesen Artikel ist abgelaufen."),
+    RejectionCode.ITEM_NOT_RETURNABLE: (
+        "This item cannot be returned (for example for hygiene reasons or because it was personalised). "
+        "You can still report a defect as a warranty claim.",
+        "Dieser Artikel ist vom Umtausch ausgeschlossen (zum Beispiel aus Hygienegründen oder weil er "
+        "personalisiert wurde). Einen Mangel können Sie trotzdem reklamieren."),
+    RejectionCode.DUPLICATE_RETURN: ("There is already an open return for this item.",
+                                     "Für diesen Artikel gibt es bereits eine offene Rücksendung."),
+    RejectionCode.RETURN_LOCKED: ("This return can no longer be changed.",
+                                  "Diese Rücksendung kann nicht mehr geändert werden."),
+    RejectionCode.REASON_REQUIRED: ("Please choose a reason for the return.",
+                                    "Bitte wählen Sie einen Grund für die Rücksendung."),
+    RejectionCode.VARIANT_UNAVAILABLE: ("This size or colour is not available for an exchange.",
+                                        "Diese Größe oder Farbe ist für einen Umtausch nicht verfügbar."),
+    RejectionCode.QUANTITY_EXCEEDED: ("You cannot return more items than you ordered and have not yet returned.",
+                                      "Sie können nicht mehr Artikel zurücksenden, als Sie bestellt und noch nicht "
+                                      "zurückgesendet haben."),
+    RejectionCode.ATTACHMENT_INVALID: ("One of the photos could not be used. Please upload it again.",
+                                       "Eines der Fotos kann nicht verwendet werden. Bitte laden Sie es erneut hoch."),
+    RejectionCode.DESCRIPTION_REQUIRED: ("Please describe the defect.", "Bitte beschreiben Sie den Mangel."),
+    RejectionCode.NOT_DELIVERED: ("This item has not been delivered yet.",
+                                  "Dieser Artikel wurde noch nicht zugestellt."),
+    RejectionCode.REWARD_UNAVAILABLE: ("This reward is no longer available.",
+                                       "Diese Prämie ist nicht mehr verfügbar."),
+    RejectionCode.INSUFFICIENT_POINTS: ("You do not have enough points for this reward.",
+                                        "Für diese Prämie haben Sie nicht genügend Punkte."),
+    RejectionCode.ALREADY_HANDED_OVER: ("This order has already been handed over.",
+                                        "Diese Bestellung wurde bereits ausgehändigt."),
+    RejectionCode.PICKUP_NOT_READY: ("This order is not ready for pickup yet.",
+                                     "Diese Bestellung ist noch nicht abholbereit."),
+    RejectionCode.AGE_CHECK_REQUIRED: ("Please check the customer's ID before handing over this order.",
+                                       "Bitte prüfen Sie vor der Übergabe den Ausweis der Kundin oder des Kunden."),
 }
 
 

@@ -32,6 +32,12 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, limit, locale)
             return
+        if declared is None or not declared.isdigit():
+            # A streamed (chunked) body: read it here, up to the limit, before the app sees any of it.
+            # Raising from inside the app's receive() would not do: FastAPI turns any error while
+            # reading a body into a 400 and answers before we could say 413.
+            await self._buffered(scope, receive, send, limit, locale)
+            return
         seen = 0
         started = False
 
@@ -55,6 +61,30 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await self._refuse(send, limit, locale)
+
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send, limit: int, locale: str) -> None:
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left before it finished sending
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await self._refuse(send, limit, locale)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                message: dict[str, Any] = await receive()  # e.g. http.disconnect, for SSE
+                return message
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
 
     @staticmethod
     async def _refuse(send: Send, limit: int, locale: str) -> None:

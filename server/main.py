@@ -7,19 +7,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.protocol import API_PREFIX
 from app.protocol.errors import ErrorCode
-from app.protocol.sync import MAX_PUSH_BYTES
+from app.protocol.sync import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 from server.auth import TokenService
+from server.codes import CodeSigner
 from server.config import ServerSettings
 from server.db import Database
 from server.errors import ApiError, locale_from_header, message_for
 from server.limits import BodyLimit
 from server.migrate import upgrade
 from server.mutators import load_all
-from server.routes import auth, health, sync
+from server.routes import account, attachments, auth, codes, health, loyalty, orders, sync
 from server.sync.log import ensure_counter
 from server.sync.pokes import PokeHub
 
@@ -43,6 +45,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return _error(request, 400, ErrorCode.MALFORMED_JSON)
+        if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "mutations") for e in errors):
+            # The contract answers an over-long batch with 413 (the client halves it), not 422.
+            return _error(request, 413, ErrorCode.TOO_MANY_MUTATIONS, {"max": MAX_MUTATIONS_PER_PUSH})
         fields = sorted({".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors})
         return _error(request, 422, ErrorCode.INVALID_REQUEST, {"fields": fields})
 
@@ -51,6 +56,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED,
                 415: ErrorCode.UNSUPPORTED_MEDIA_TYPE}.get(exc.status_code, ErrorCode.INVALID_REQUEST)
         return _error(request, exc.status_code, code)
+
+    @app.exception_handler(DataError)
+    async def refused_value(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot store (PostgreSQL: NUL bytes) is the caller's error, not a crash.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error(request, 422, ErrorCode.INVALID_REQUEST)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
@@ -85,8 +96,10 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     app.state.db = database
     app.state.hub = PokeHub()
     app.state.tokens = TokenService(settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s)
+    app.state.codes = CodeSigner(settings.secret_key)
+    app.state.lookup_limiter = orders.FailureLimiter(orders.MAX_FAILURES, orders.FAILURE_WINDOW_S)
     _install_error_handlers(app)
-    for module in (health, auth, sync):
+    for module in (health, auth, sync, orders, attachments, account, codes, loyalty):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit_for=_body_limit(settings.max_attachment_bytes))
     return app

@@ -55,6 +55,8 @@ class OrderItemPublic(BaseModel):
     image: str | None = None
     returnable: bool = True
     age_restricted: bool = False
+    # Other sizes/colours in stock, offered for an exchange.
+    exchange_variants: list[str] = Field(default_factory=list)
 
 
 class AddressPublic(BaseModel):
@@ -130,8 +132,11 @@ class ReturnItemPublic(BaseModel):
 
 class ReturnEventPublic(BaseModel):
     at: str
-    status: ReturnStatus
+    status: ReturnStatus  # the return's status at that moment
     note: str | None = None
+    # "status": the status changed to `status`; "comment" | "items" | "refund_method": that field was
+    # edited (for "comment", `note` keeps the superseded text).
+    kind: str = "status"
 
 
 class ReturnPublic(BaseModel):
@@ -169,6 +174,9 @@ class LoyaltyEntryPublic(BaseModel):
     points: int
     description: dict[str, str]
     order_id: str | None = None
+    reward_id: str | None = None
+    redemption_id: str | None = None
+    code: str | None = None  # the one-time code of a redemption
 
 
 class RewardPublic(BaseModel):

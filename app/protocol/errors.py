@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    IMAGE_TOO_LARGE = "image_too_large"  # an upload whose pixel dimensions are too large (image bomb)
     SERVER_BUSY = "server_busy"
     INTERNAL_ERROR = "internal_error"
 
@@ -47,6 +48,13 @@ class RejectionCode(StrEnum):
     ITEM_NOT_RETURNABLE = "item_not_returnable"
     DUPLICATE_RETURN = "duplicate_return"
     RETURN_LOCKED = "return_locked"
+    REASON_REQUIRED = "reason_required"
+    VARIANT_UNAVAILABLE = "variant_unavailable"
+    QUANTITY_EXCEEDED = "quantity_exceeded"
+    ATTACHMENT_INVALID = "attachment_invalid"
+    DESCRIPTION_REQUIRED = "description_required"
+    NOT_DELIVERED = "not_delivered"
+    REWARD_UNAVAILABLE = "reward_unavailable"
     INSUFFICIENT_POINTS = "insufficient_points"
     THREAD_CLOSED = "thread_closed"
     ALREADY_HANDED_OVER = "already_handed_over"

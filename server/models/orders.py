@@ -50,6 +50,8 @@ class OrderItem(Base):
     image: Mapped[str | None] = mapped_column(String(200))
     returnable: Mapped[bool] = mapped_column(default=True)
     age_restricted: Mapped[bool] = mapped_column(default=False)
+    # Other sizes/colours of the same product in stock, offered for an exchange.
+    exchange_variants: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     order: Mapped[Order] = relationship(back_populates="items")
 

@@ -25,7 +25,8 @@ class Return(Base):
     qr_token: Mapped[str | None] = mapped_column(String(400))
 
     items: Mapped[list["ReturnItem"]] = relationship(cascade="all, delete-orphan")
-    events: Mapped[list["ReturnEvent"]] = relationship(order_by="ReturnEvent.at", cascade="all, delete-orphan")
+    events: Mapped[list["ReturnEvent"]] = relationship(
+        order_by=lambda: [ReturnEvent.at, ReturnEvent.position], cascade="all, delete-orphan")
 
 
 class ReturnItem(Base):
@@ -40,10 +41,16 @@ class ReturnItem(Base):
 
 
 class ReturnEvent(Base):
+    """One line of a return's timeline: a status change, or an edit (`kind` names the edited field)."""
+
     __tablename__ = "return_event"
 
     id: Mapped[StrId]
     return_id: Mapped[str] = mapped_column(ForeignKey("customer_return.id"), index=True)
     at: Mapped[Instant]
+    # Several events share one instant (requested, approved, qr_issued): position keeps their order.
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    kind: Mapped[str] = mapped_column(String(16), default="status", server_default="status")
     status: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(String(400))
+    # For a comment edit: the superseded comment ("last arrival wins, history kept").
+    note: Mapped[str | None] = mapped_column(String(4000))

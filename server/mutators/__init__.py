@@ -14,10 +14,15 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from app.protocol.auth import Role
+from app.protocol.errors import RejectionCode
 from app.protocol.mutations import MUTATION_ARGS, Args
 from server.auth import Principal
+from server.codes import CodeSigner
+from server.errors import Rejected
 
-FEATURE_MODULES = ("profile", "messaging", "orders")
+FEATURE_MODULES = ("profile", "messaging", "orders", "returns", "loyalty", "account")
+# Primary keys of domain rows are 40 characters; the wire allows 64 for future id schemes.
+MAX_ROW_ID = 40
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class MutationContext:
     mutation_id: int
     client_time: str | None
     now: datetime
+    codes: CodeSigner
 
 
 A = TypeVar("A", bound=Args)
@@ -54,6 +60,13 @@ def mutator(name: str, roles: set[Role]) -> Callable[[Callable[[MutationContext,
         REGISTRY[name] = Registered(name, MUTATION_ARGS[name], fn, frozenset(roles))
         return fn
     return register
+
+
+def require_row_ids(**ids: str | None) -> None:
+    """Refuse client-made ids that would not fit a primary key (`invalid_args`, never a crash)."""
+    too_long = sorted(name for name, value in ids.items() if value is not None and len(value) > MAX_ROW_ID)
+    if too_long:
+        raise Rejected(RejectionCode.INVALID_ARGS, {"fields": too_long})
 
 
 def load_all() -> dict[str, Registered]:

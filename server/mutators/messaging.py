@@ -8,7 +8,7 @@ from app.protocol.errors import RejectionCode
 from app.protocol.mutations import MessageSend, ThreadCreate
 from server.errors import Rejected
 from server.models import Message, Order, Thread, User
-from server.mutators import MutationContext, mutator
+from server.mutators import MutationContext, mutator, require_row_ids
 from server.projections.messaging import publish_message, publish_thread
 
 PREVIEW_CHARS = 140
@@ -43,6 +43,8 @@ def add_message(ctx: MutationContext, thread: Thread, message_id: str, body: str
 
 @mutator("thread.create", roles={Role.CUSTOMER})
 def thread_create(ctx: MutationContext, args: ThreadCreate) -> dict[str, Any] | None:
+    require_row_ids(thread_id=args.thread_id, first_message_id=args.first_message_id,
+                         return_id=args.return_id, pickup_id=args.pickup_id)
     existing = ctx.session.get(Thread, args.thread_id)
     if existing is not None:
         if existing.customer_id != ctx.principal.user_id:
@@ -65,6 +67,7 @@ def thread_create(ctx: MutationContext, args: ThreadCreate) -> dict[str, Any] | 
 
 @mutator("message.send", roles={Role.CUSTOMER})
 def message_send(ctx: MutationContext, args: MessageSend) -> dict[str, Any] | None:
+    require_row_ids(message_id=args.message_id)
     thread = owned_thread(ctx, args.thread_id)
     if thread.status == ThreadStatus.CLOSED:
         raise Rejected(RejectionCode.THREAD_CLOSED)

@@ -43,6 +43,7 @@ def entry_payload(entry: LoyaltyEntry) -> dict[str, object]:
     return LoyaltyEntryPublic(
         id=entry.id, account_id=entry.account_id, at=iso(entry.at) or "", kind=entry.kind,
         points=entry.points, description=entry.description, order_id=entry.order_id,
+        reward_id=entry.reward_id, redemption_id=entry.redemption_id, code=entry.code,
     ).model_dump(mode="json")
 
 

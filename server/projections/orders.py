@@ -21,6 +21,7 @@ def item_payload(item: OrderItem) -> OrderItemPublic:
         id=item.id, sku=item.sku, name=item.name, variant=item.variant, category=item.category,
         quantity=item.quantity, unit_price=item.unit_price, image=item.image,
         returnable=item.returnable, age_restricted=item.age_restricted,
+        exchange_variants=list(item.exchange_variants or []),
     )
 
 

@@ -18,7 +18,8 @@ def return_payload(ret: Return) -> dict[str, object]:
         comment=ret.comment, refund_method=ret.refund_method, remedy=ret.remedy,
         attachment_ids=list(ret.attachment_ids or []), refund_amount=ret.refund_amount,
         refunded_at=iso(ret.refunded_at), qr_token=ret.qr_token,
-        events=[ReturnEventPublic(at=iso(e.at) or "", status=e.status, note=e.note) for e in ret.events],
+        events=[ReturnEventPublic(at=iso(e.at) or "", status=e.status, note=e.note, kind=e.kind)
+                for e in sorted(ret.events, key=lambda e: (e.at, e.position))],
     ).model_dump(mode="json")
 
 

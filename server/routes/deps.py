@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from app.protocol import SCHEMA_VERSION
 from app.protocol.errors import ErrorCode
+from server.codes import CodeSigner
 from server.db import Database
 from server.errors import ApiError, locale_from_header
 from server.sync.pokes import PokeHub
@@ -21,6 +22,11 @@ def get_hub(request: Request) -> PokeHub:
     return hub
 
 
+def get_codes(request: Request) -> CodeSigner:
+    codes: CodeSigner = request.app.state.codes
+    return codes
+
+
 def get_locale(request: Request) -> str:
     return locale_from_header(request.headers.get("accept-language"))
 
@@ -34,3 +40,4 @@ def check_schema(request: Request) -> None:
 DbDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[PokeHub, Depends(get_hub)]
 LocaleDep = Annotated[str, Depends(get_locale)]
+CodesDep = Annotated[CodeSigner, Depends(get_codes)]

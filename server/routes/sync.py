@@ -10,7 +10,7 @@ from app.protocol.errors import ErrorCode
 from app.protocol.sync import MAX_MUTATIONS_PER_PUSH, PullRequest, PullResponse, PushRequest, PushResponse
 from server.auth import CurrentPrincipal
 from server.errors import ApiError
-from server.routes.deps import DbDep, HubDep, LocaleDep, check_schema
+from server.routes.deps import CodesDep, DbDep, HubDep, LocaleDep, check_schema
 from server.scopes import scopes_for
 from server.sync.pull import pull as do_pull
 from server.sync.push import push as do_push
@@ -25,10 +25,11 @@ def pull(body: PullRequest, principal: CurrentPrincipal, db: DbDep,
 
 
 @router.post("/push", response_model=PushResponse, responses={409: {}, 413: {}})
-def push(body: PushRequest, principal: CurrentPrincipal, db: DbDep, hub: HubDep, locale: LocaleDep) -> PushResponse:
+def push(body: PushRequest, principal: CurrentPrincipal, db: DbDep, hub: HubDep, locale: LocaleDep,
+         codes: CodesDep) -> PushResponse:
     if len(body.mutations) > MAX_MUTATIONS_PER_PUSH:
         raise ApiError(413, ErrorCode.TOO_MANY_MUTATIONS, {"max": MAX_MUTATIONS_PER_PUSH})
-    return do_push(db, hub, principal, body, locale)
+    return do_push(db, hub, principal, body, locale, codes)
 
 
 @router.get("/events", response_class=StreamingResponse)

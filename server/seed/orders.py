@@ -1,5 +1,6 @@
 """Demo orders in every interesting state, with parcels, pickups, loyalty history and a thread."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from server.models import (
     TrackingEvent,
     User,
 )
+from server.mutators.loyalty import CODE_ALPHABET, CODE_LENGTH
 from server.projections.loyalty import publish_loyalty_account, publish_loyalty_entry
 from server.projections.messaging import publish_message, publish_thread
 from server.projections.notifications import publish_notification
@@ -37,6 +39,7 @@ class Item:
     quantity: int = 1
     returnable: bool = True
     age_restricted: bool = False
+    exchange: tuple[str, ...] = ()  # other variants in stock, offered for an exchange
 
 
 @dataclass
@@ -79,14 +82,17 @@ BEN_ADDRESS = {"name": "Ben Carter", "street": "Lehmweg 7", "postal_code": "2025
 
 ANNA_ORDERS = [
     Spec("NA-100231", 8, "delivered", [
-        Item("SH-2231-BL-M", "Leinenhemd Regular Fit", 5995, "apparel", "Hellblau, M"),
-        Item("CH-4410-SA-32", "Chino Slim Fit", 7995, "apparel", "Sand, W32/L32"),
+        Item("SH-2231-BL-M", "Leinenhemd Regular Fit", 5995, "apparel", "Hellblau, M",
+             exchange=("Hellblau, S", "Hellblau, L", "Weiß, M")),
+        Item("CH-4410-SA-32", "Chino Slim Fit", 7995, "apparel", "Sand, W32/L32",
+             exchange=("Sand, W31/L32", "Sand, W33/L32", "Navy, W32/L32")),
     ], parcels=[Parcel("DHL", "00340434161234567890", "delivered", [0, 1], [
         (7, "label_created", "Kassel", LABEL), (6, "in_transit", "Kassel", HUB),
         (5.2, "out_for_delivery", "Berlin", OUT), (5, "delivered", "Berlin", HANDED)], delivered_days_ago=5)],
         delivered_days_ago=5),
     Spec("NA-100245", 5, "shipped", [
-        Item("SN-7781-WH-39", "Ledersneaker Classic", 11995, "shoes", "Weiß, 39"),
+        Item("SN-7781-WH-39", "Ledersneaker Classic", 11995, "shoes", "Weiß, 39",
+             exchange=("Weiß, 38", "Weiß, 40")),
     ], payment="credit_card", parcels=[Parcel("Hermes", "H1004523879012", "delayed", [0], [
         (4, "label_created", "Bad Hersfeld", LABEL), (3, "in_transit", "Bad Hersfeld", HUB),
         (1, "delayed", "Berlin-Schönefeld",
@@ -94,7 +100,8 @@ ANNA_ORDERS = [
              "Delayed at the parcel centre due to high volumes"))], eta=(-1, 1))]),
     Spec("NA-100198", 45, "delivered", [
         Item("KT-1200-ST", "Wasserkocher Edelstahl 1,7 l", 4999, "household"),
-        Item("PU-3302-GR-S", "Merino-Pullover", 8995, "apparel", "Grau meliert, S"),
+        Item("PU-3302-GR-S", "Merino-Pullover", 8995, "apparel", "Grau meliert, S",
+             exchange=("Grau meliert, M", "Marine, S")),
     ], payment="invoice", parcels=[Parcel("DHL", "00340434161234500198", "delivered", [0, 1], [
         (43, "label_created", "Kassel", LABEL), (42, "in_transit", "Kassel", HUB),
         (40.2, "out_for_delivery", "Berlin", OUT), (40, "delivered", "Berlin", HANDED)], delivered_days_ago=40)],
@@ -105,7 +112,7 @@ ANNA_ORDERS = [
         Item("GT-0003-LI", "Geschirrtücher Leinen, 3er-Set", 2490, "household"),
     ], fulfilment="pickup", store_id="BER-01", payment="credit_card"),
     Spec("NA-100240", 12, "cancelled", [
-        Item("JK-8810-OL-M", "Steppjacke Leicht", 12995, "apparel", "Oliv, M"),
+        Item("JK-8810-OL-M", "Steppjacke Leicht", 12995, "apparel", "Oliv, M", exchange=("Oliv, L", "Schwarz, M")),
     ], cancelled_days_ago=11),
     Spec("NA-100260", 4, "partially_delivered", [
         Item("KS-2002-TE", "Sofakissen Bouclé 50×50", 3495, "home", "Terrakotta", quantity=2),
@@ -119,7 +126,8 @@ ANNA_ORDERS = [
             (2, "label_created", "Nürnberg", LABEL), (1, "in_transit", "Nürnberg", HUB)], eta=(0, 1)),
     ]),
     Spec("NA-100271", 0.1, "processing", [
-        Item("TS-1001-WH-M", "Bio-T-Shirt Basic, 2er-Pack", 2995, "apparel", "Weiß, M"),
+        Item("TS-1001-WH-M", "Bio-T-Shirt Basic, 2er-Pack", 2995, "apparel", "Weiß, M",
+             exchange=("Weiß, S", "Weiß, L", "Schwarz, M")),
     ], payment="paypal"),
 ]
 
@@ -130,7 +138,8 @@ BEN_ORDERS = [
         (9, "label_created", "Kassel", LABEL), (8, "in_transit", "Hamburg", HUB),
         (7, "delivered", "Hamburg", HANDED)], delivered_days_ago=7)], delivered_days_ago=7),
     Spec("NA-100262", 2, "shipped", [
-        Item("RJ-3003-NA-L", "Rain jacket Packable", 9995, "apparel", "Navy, L"),
+        Item("RJ-3003-NA-L", "Rain jacket Packable", 9995, "apparel", "Navy, L",
+             exchange=("Navy, M", "Navy, XL", "Olive, L")),
     ], parcels=[Parcel("Hermes", "H1004523879999", "in_transit", [0], [
         (1.5, "label_created", "Löhne", LABEL), (1, "in_transit", "Hamburg", HUB)], eta=(0, 2))]),
     Spec("NA-100268", 0.3, "processing", [
@@ -140,14 +149,31 @@ BEN_ORDERS = [
 ]
 
 
-def _order(session: Session, customer: User, spec: Spec, address: dict[str, str]) -> Order:
+# Bought without an account: only the guest lookup (order number + email) shows it.
+GUEST_EMAIL = "clara.wagner@example.com"
+GUEST_ADDRESS = {"name": "Clara Wagner", "street": "Am Markt 3", "postal_code": "04109", "city": "Leipzig",
+                 "country": "DE"}
+GUEST_ORDERS = [
+    Spec("NA-100280", 3, "shipped", [
+        Item("SC-4400-RO", "Wollschal Fischgrat", 4995, "apparel", "Rost"),
+        Item("CA-0900-NA", "Duftkerze Zeder", 1895, "home"),
+    ], payment="credit_card", parcels=[Parcel("DHL", "00340434161234580280", "out_for_delivery", [0, 1], [
+        (2.5, "label_created", "Kassel", LABEL), (1.5, "in_transit", "Leipzig", HUB),
+        (0, "out_for_delivery", "Leipzig", OUT)], eta=(0, 0))]),
+]
+
+
+def _order(session: Session, customer: User | None, spec: Spec, address: dict[str, str],
+           email: str | None = None) -> Order:
     items = [OrderItem(id=demo_id("order_item", f"{spec.number}:{i}"), position=i, sku=it.sku, name=it.name,
                        variant=it.variant, category=it.category, quantity=it.quantity, unit_price=it.price,
                        image=f"/products/{it.sku.split('-')[0].lower()}.png", returnable=it.returnable,
-                       age_restricted=it.age_restricted) for i, it in enumerate(spec.items)]
+                       age_restricted=it.age_restricted, exchange_variants=list(it.exchange))
+             for i, it in enumerate(spec.items)]
     subtotal = sum(i.unit_price * i.quantity for i in items)
     fee = 0 if subtotal >= 5000 or spec.fulfilment == "pickup" else 495
-    order = Order(id=demo_id("order", spec.number), number=spec.number, customer_id=customer.id, email=customer.email,
+    order = Order(id=demo_id("order", spec.number), number=spec.number,
+                  customer_id=customer.id if customer else None, email=customer.email if customer else email or "",
                   status=spec.status, placed_at=days_ago(spec.placed_days_ago), currency="EUR", total=subtotal + fee,
                   shipping_fee=fee, payment_method=spec.payment, fulfilment=spec.fulfilment, store_id=spec.store_id,
                   address=address if spec.fulfilment == "delivery" else None, items=items,
@@ -181,15 +207,33 @@ def _pickup(session: Session, order: Order, customer: User, code: str, status: s
     publish_pickup(session, pickup)
 
 
-def _loyalty(session: Session, customer: User, card: str, orders: list[Order], extra: list[tuple[float, str, int, dict[str, str]]]) -> None:
+# (days ago, kind, points, description, reward slug of a redemption)
+Extra = tuple[float, str, int, dict[str, str], str | None]
+
+
+def _demo_code(name: str) -> str:
+    """A redemption code that stays the same in every seeded database."""
+    raw = uuid.UUID(demo_id("redemption_code", name)).bytes
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in raw[:CODE_LENGTH])
+
+
+def _extra_entry(account: LoyaltyAccount, card: str, n: int, extra: Extra) -> LoyaltyEntry:
+    ago, kind, points, text, reward = extra
+    name = f"{card}:extra:{n}"
+    return LoyaltyEntry(id=demo_id("loyalty_entry", name), account_id=account.id, at=days_ago(ago), kind=kind,
+                        points=points, description=text, reward_id=demo_id("reward", reward) if reward else None,
+                        redemption_id=demo_id("redemption", name) if reward else None,
+                        code=_demo_code(name) if reward else None)
+
+
+def _loyalty(session: Session, customer: User, card: str, orders: list[Order], extra: list[Extra]) -> None:
     account = LoyaltyAccount(id=demo_id("loyalty_account", card), customer_id=customer.id, card_number=card)
     session.add(account)
     entries = [LoyaltyEntry(id=demo_id("loyalty_entry", f"{card}:{o.number}"), account_id=account.id, at=o.placed_at,
                             kind="earned", points=o.total // 100, order_id=o.id,
                             description=_ev(f"Bestellung {o.number}", f"Order {o.number}"))
                for o in orders if o.status != "cancelled"]
-    entries += [LoyaltyEntry(id=demo_id("loyalty_entry", f"{card}:extra:{n}"), account_id=account.id, at=days_ago(ago),
-                             kind=kind, points=points, description=text) for n, (ago, kind, points, text) in enumerate(extra)]
+    entries += [_extra_entry(account, card, n, e) for n, e in enumerate(extra)]
     session.add_all(entries)
     session.flush()
     publish_loyalty_account(session, account)
@@ -222,16 +266,18 @@ def _anna_thread(session: Session, anna: User, agent: User, order: Order) -> Non
 def seed_orders(session: Session, people: People) -> None:
     anna_orders = [_order(session, people.anna, spec, ANNA_ADDRESS) for spec in ANNA_ORDERS]
     ben_orders = [_order(session, people.ben, spec, BEN_ADDRESS) for spec in BEN_ORDERS]
+    for spec in GUEST_ORDERS:
+        _order(session, None, spec, GUEST_ADDRESS, email=GUEST_EMAIL)
     by_number = {o.number: o for o in anna_orders + ben_orders}
     _pickup(session, by_number["NA-100252"], people.anna, "K7M4Q2", "ready", days_ago(0, 2))
     _pickup(session, by_number["NA-100268"], people.ben, "B3X9T5", "preparing", None)
     _loyalty(session, people.anna, "7301 0042 1187", anna_orders, [
-        (200, "earned", 640, _ev("Einkäufe in der Filiale Berlin Mitte", "Purchases at Berlin Mitte store")),
-        (120, "redeemed", -250, _ev("Prämie: 5 € Einkaufsgutschein", "Reward: €5 shopping voucher")),
-        (30, "expired", -40, _ev("Verfallene Punkte aus 2024", "Expired points from 2024")),
+        (200, "earned", 640, _ev("Einkäufe in der Filiale Berlin Mitte", "Purchases at Berlin Mitte store"), None),
+        (120, "redeemed", -250, _ev("Prämie: 5 € Einkaufsgutschein", "Reward: €5 shopping voucher"), "voucher-5"),
+        (30, "expired", -40, _ev("Verfallene Punkte aus 2024", "Expired points from 2024"), None),
     ])
     _loyalty(session, people.ben, "7301 0042 2290", ben_orders, [
-        (90, "earned", 60, _ev("Willkommensbonus", "Welcome bonus")),
+        (90, "earned", 60, _ev("Willkommensbonus", "Welcome bonus"), None),
     ])
     _anna_thread(session, people.anna, people.agent, by_number["NA-100198"])
     note = Notification(id=demo_id("notification", "anna-pickup-ready"), user_id=people.anna.id, at=days_ago(0, 2),

@@ -12,15 +12,16 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.protocol.errors import ErrorCode, RejectionCode
 from app.protocol.sync import MutationIn, MutationResult, MutationStatus, PushRequest, PushResponse
 from server.auth import Principal
+from server.codes import CodeSigner
 from server.db import Database
 from server.errors import ApiError, Rejected, message_for
-from server.models import SyncClient, SyncMutation
+from server.models import SyncClient, SyncMutation, User
 from server.models.base import utcnow
 from server.mutators import REGISTRY, MutationContext
 from server.sync.log import commit_seq, staged_scopes
@@ -52,7 +53,7 @@ def _stored_result(row: SyncMutation) -> MutationResult:
                           message=row.message, result=row.result)
 
 
-def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, locale: str
+def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, locale: str, codes: CodeSigner
          ) -> tuple[MutationResult, set[str]]:
     """Run one mutator in a savepoint; returns its result and the scopes it touched."""
     reg = REGISTRY.get(m.name)
@@ -67,10 +68,15 @@ def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, 
             fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
             raise Rejected(RejectionCode.INVALID_ARGS, {"fields": fields}) from exc
         ctx = MutationContext(session=session, principal=principal, client_id=client_id, mutation_id=m.id,
-                              client_time=m.client_time, now=utcnow())
-        with session.begin_nested():
-            result = reg.fn(ctx, args)
-            session.flush()
+                              client_time=m.client_time, now=utcnow(), codes=codes)
+        try:
+            with session.begin_nested():
+                result = reg.fn(ctx, args)
+                session.flush()
+        except DataError as exc:
+            # A value the database refuses (PostgreSQL: NUL bytes, a string over its column) is bad
+            # input: reject it, or the mutation would fail forever and block the client's queue.
+            raise Rejected(RejectionCode.INVALID_ARGS) from exc
     except Rejected as rejected:
         session.info.pop("nahtlos_staged_changes", None)
         return MutationResult(id=m.id, status=MutationStatus.REJECTED, code=rejected.code,
@@ -81,7 +87,8 @@ def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, 
     return MutationResult(id=m.id, status=MutationStatus.OK, seq=seq, result=result), scopes
 
 
-def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest, locale: str) -> PushResponse:
+def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest, locale: str,
+         codes: CodeSigner) -> PushResponse:
     results: list[MutationResult] = []
     last_id = 0
     for m in request.mutations:
@@ -101,7 +108,12 @@ def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest,
                 if m.id != last_id + 1:
                     raise ApiError(409, ErrorCode.MUTATION_GAP,
                                    {"expected": last_id + 1, "got": m.id, "last_mutation_id": last_id})
-                result, scopes = _run(session, principal, request.client_id, m, locale)
+                user = session.get(User, principal.user_id)
+                if user is None or user.deleted_at is not None:
+                    # A deleted account's access token lives on for minutes; it may still pull
+                    # the tombstones (and replays above are answered), but it changes nothing.
+                    raise ApiError(401, ErrorCode.TOKEN_INVALID)
+                result, scopes = _run(session, principal, request.client_id, m, locale, codes)
                 session.add(SyncMutation(client_id=request.client_id, mutation_id=m.id, name=m.name,
                                          args_hash=digest, status=result.status, code=result.code,
                                          message=result.message, result=result.result, seq=result.seq))
