@@ -18,7 +18,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ErrorCode.TOKEN_INVALID: ("This sign-in is not valid.", "Diese Anmeldung ist ungültig."),
     ErrorCode.NOT_AUTHENTICATED: ("Please sign in first.", "Bitte melden Sie sich zuerst an."),
     ErrorCode.FORBIDDEN: ("You are not allowed to do this.", "Dazu sind Sie nicht berechtigt."),
-    ErrorCode.NOT_FOUND: ("Not found.", "Nicht gefunden."),
+    # One code string for HTTP errors and rejections alike, so one wording for both.
+    ErrorCode.NOT_FOUND: ("Not found, or no longer there.", "Nicht gefunden oder nicht mehr vorhanden."),
     ErrorCode.MALFORMED_JSON: ("The request is not valid JSON.", "Die Anfrage ist kein gültiges JSON."),
     ErrorCode.INVALID_REQUEST: ("The request has missing or wrong fields.",
                                 "In der Anfrage fehlen Felder oder sie sind falsch."),
@@ -47,8 +48,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "Diese App-Version hat eine unbekannte Änderung gesendet."),
     RejectionCode.INVALID_ARGS: ("The change has missing or wrong fields.",
                                  "Der Änderung fehlen Felder oder sie sind falsch."),
-    RejectionCode.NOT_FOUND: ("This no longer exists.", "Das gibt es nicht mehr."),
-    RejectionCode.FORBIDDEN: ("You are not allowed to do this.", "Dazu sind Sie nicht berechtigt."),
     RejectionCode.CONFLICT: ("This was changed on another device. Please review.",
                              "Das wurde auf einem anderen Gerät geändert. Bitte prüfen Sie es."),
     RejectionCode.ORDER_NOT_CANCELLABLE: ("This order has already shipped and can no longer be cancelled.",
