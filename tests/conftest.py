@@ -126,7 +126,7 @@ def postgres_admin() -> Iterator["Engine"]:
     except OperationalError as exc:
         engine.dispose()
         reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc.orig}"
-        if os.environ.get("CI"):
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
             pytest.fail(reason)
         pytest.skip(reason)
     yield engine
