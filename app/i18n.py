@@ -29,10 +29,19 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel import Locale
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_interval,
+    format_skeleton,
+    format_time,
+    format_timedelta,
+)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.units import format_unit
 from babel.support import NullTranslations, Translations
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("de", "en")
@@ -104,6 +113,16 @@ class Translator:
         amount = Decimal(amount_minor).scaleb(-digits)
         return format_currency(amount, currency, locale=self.locale)
 
+    def data_size(self, size_bytes: int) -> str:
+        """A file size for people: "820 kB", "1,4 MB" (decimal units, one decimal from a megabyte)."""
+        if size_bytes >= 1_000_000:
+            return format_unit(round(size_bytes / 1_000_000, 1), "digital-megabyte", length="short", locale=self.locale)
+        return format_unit(max(1, round(size_bytes / 1000)), "digital-kilobyte", length="short", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        """The name of a country from its ISO 3166 code ("DE" -> "Deutschland" / "Germany")."""
+        return str(Locale.parse(self.locale).territories.get(code.upper(), code))
+
     def number(self, value: float | Decimal) -> str:
         """Format a plain number with the locale's separators."""
         return format_decimal(value, locale=self.locale)
@@ -121,6 +140,26 @@ class Translator:
     def datetime(self, value: dt.datetime, format: str = "medium") -> str:
         """Format an instant (UTC if naive) in the user's time zone."""
         return format_datetime(self._local(value), format=format, locale=self.locale)
+
+    def date_range(self, start: dt.date | dt.datetime, end: dt.date | dt.datetime, skeleton: str = "MMMEd") -> str:
+        """A span of days ("Sa., 21. – Mo., 23. Nov."); one day if both ends fall on the same date.
+
+        Instants are first moved into the user's time zone, so a window ending at 01:00 UTC
+        is shown on the day the shopper sees it.
+        """
+        first = self._local(start).date() if isinstance(start, dt.datetime) else start
+        last = self._local(end).date() if isinstance(end, dt.datetime) else end
+        if last < first:
+            first, last = last, first
+        return format_interval(first, last, skeleton, locale=self.locale)
+
+    def moment(self, value: dt.datetime, now: dt.datetime | None = None) -> str:
+        """Day and time of an event for a timeline: "So., 22. Nov., 11:00" (the year only if not this one)."""
+        local = self._local(value)
+        this_year = self._local(now or dt.datetime.now(dt.UTC)).year
+        day = format_skeleton("MMMEd" if local.year == this_year else "yMMMEd", local, locale=self.locale)
+        pattern = str(Locale.parse(self.locale).datetime_formats["medium"])
+        return pattern.replace("{1}", day).replace("{0}", format_time(local, "short", locale=self.locale))
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
         """Format the time of day of an instant in the user's time zone."""

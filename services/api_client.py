@@ -5,6 +5,7 @@ injects faults. Access tokens are refreshed transparently once on `token_expired
 failed refresh raises `AuthRequired` and never touches the outbox.
 """
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,7 +14,10 @@ import httpx
 from httpx_sse import connect_sse
 
 from app.protocol import API_PREFIX, SCHEMA_VERSION
+from app.protocol.attachments import AttachmentPublic
 from app.protocol.auth import TokenResponse
+from app.protocol.loyalty import LOYALTY_CARD_PATH, LoyaltyCardPublic
+from app.protocol.orders import GuestLookupRequest, GuestOrderView
 from app.protocol.sync import Poke, PullRequest, PullResponse, PushRequest, PushResponse
 from services.errors import (
     ApiError,
@@ -106,6 +110,28 @@ class ApiClient:
     def health(self) -> dict[str, Any]:
         return self._send("GET", "/health", auth=False)
 
+    # -- returns and loyalty (need the network; nothing here is queued) -------
+    def upload_attachment(self, filename: str, data: bytes, content_type: str) -> AttachmentPublic:
+        """POST /attachments (multipart); the server checks type and size from the bytes."""
+        body = self._send("POST", "/attachments", files={"file": (filename, data, content_type)})
+        return AttachmentPublic.model_validate(body)
+
+    def loyalty_card(self) -> LoyaltyCardPublic:
+        """A freshly signed QR token for the shopper's loyalty card."""
+        return LoyaltyCardPublic.model_validate(self._send("POST", LOYALTY_CARD_PATH))
+
+    # -- orders and account --------------------------------------------------
+    def lookup_order(self, number: str, email: str) -> GuestOrderView:
+        """POST /orders/lookup without signing in; a wrong email and an unknown number both raise 404 `not_found`."""
+        body = GuestLookupRequest(number=number, email=email).model_dump()
+        return GuestOrderView.model_validate(self._send("POST", "/orders/lookup", json=body, auth=False))
+
+    def export_account(self) -> tuple[bytes, str]:
+        """GET /account/export: the JSON file's bytes and the file name the server suggests."""
+        response: httpx.Response = self._send("GET", "/account/export", raw=True)
+        match = re.search(r'filename="?([^";]+)"?', response.headers.get("content-disposition", ""))
+        return response.content, match.group(1) if match else "nahtlos-data.json"
+
     def events(self, http: httpx.Client | None = None,
                on_open: Callable[[httpx.Response], None] | None = None) -> Iterator[Poke | None]:
         """Yield a `None` once connected, then a `Poke` per event, until the stream breaks (-> Offline).
@@ -137,14 +163,16 @@ class ApiClient:
         return headers
 
     def _send(self, method: str, path: str, *, json: Any = None, auth: bool = True,
-              headers: dict[str, str] | None = None) -> Any:
+              headers: dict[str, str] | None = None, files: Any = None, raw: bool = False) -> Any:
         for attempt in (1, 2):
             try:
-                response = self.http.request(method, API_PREFIX + path, json=json,
+                response = self.http.request(method, API_PREFIX + path, json=json, files=files,
                                              headers={**self._headers(auth), **(headers or {})})
             except httpx.TransportError as exc:
                 raise Offline(str(exc)) from exc
             if response.status_code < 400:
+                if raw:  # a file download: the caller wants the bytes and headers
+                    return response
                 return response.json() if response.content else None
             body = _error_body(response)
             if response.status_code == 401 and auth and body["code"] == "token_expired" and attempt == 1:

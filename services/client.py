@@ -12,10 +12,15 @@ from pathlib import Path
 import httpx
 
 from app.protocol.auth import TokenResponse, UserPublic
+from app.protocol.orders import GuestOrderView
+from services.account import AccountService
 from services.api_client import ApiClient, make_http_client, make_stream_client
+from services.attachments import AttachmentsService
+from services.loyalty import LoyaltyService
 from services.messaging import MessagingService
 from services.orders import OrdersService
 from services.profile import ProfileService
+from services.returns import ReturnsService
 from services.storage.engine import open_cache, remove_cache
 from services.sync import SyncEngine
 
@@ -32,6 +37,10 @@ class AccountSession:
         self.orders = OrdersService(self.sync)
         self.profile = ProfileService(self.sync)
         self.messaging = MessagingService(self.sync)
+        self.returns = ReturnsService(self.sync)
+        self.attachments = AttachmentsService(api)
+        self.loyalty = LoyaltyService(self.sync, api)
+        self.account = AccountService(self.sync, api, self.cache_path, forget_account=self.sign_out)
 
     def close(self) -> None:
         """Stop syncing and release the cache; the account stays signed in on this device."""
@@ -90,6 +99,11 @@ class ClientCore:
         api = self._api()
         api.set_tokens(tokens)
         return AccountSession(self, api, tokens.user, self._stream())
+
+    def lookup_order(self, number: str, email: str) -> GuestOrderView:
+        """Guest tracking without signing in (blocking). Raises ApiError 404 `not_found` for a wrong
+        number or email alike, 429 `rate_limited` after many misses, Offline without a network."""
+        return ApiClient(self.http, locale=self.locale).lookup_order(number.strip(), email.strip())
 
     def sign_in(self, email: str, password: str) -> AccountSession:
         api = self._api()

@@ -2,6 +2,8 @@
 
     NahtlosError
     ├── Offline                 the server could not be reached (no network, timeout, 5xx busy)
+    ├── AttachmentRefused       an image that cannot be uploaded (.code: unsupported_media_type |
+    │                           payload_too_large | image_too_large), found locally or by the server
     └── ApiError                the server answered with an error body (.status, .code, .message)
         ├── InvalidCredentials  401 invalid_credentials at sign-in
         ├── AuthRequired        the session can no longer be refreshed: sign in again (outbox kept)
@@ -20,6 +22,12 @@ class NahtlosError(Exception):
 
 class Offline(NahtlosError):
     """No answer from the server. A normal state, not a failure: the app keeps working."""
+
+
+class AttachmentRefused(NahtlosError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class ApiError(NahtlosError):

@@ -46,11 +46,13 @@ class MessagingService:
     def messages(self, thread_id: str) -> list[Row]:
         table = SYNCED[Entity.MESSAGE]
         with self.sync.engine.connect() as conn:
-            rows = [r.data for r in conn.execute(select(table.c.data, table.c.seq).where(table.c.thread_id == thread_id))]
+            rows = [r.data for r in conn.execute(select(table.c.data).where(table.c.thread_id == thread_id)
+                                                 .order_by(table.c.seq, table.c.sent_at))]
             pending = outbox_repo.pending(conn, set(MESSAGE_RULES))
         merged = [r for r in apply_overlay(rows, pending, MESSAGE_RULES) if r["thread_id"] == thread_id]
-        # Synced messages in server order; pending ones after them, in the order they were written.
-        return sorted(merged, key=lambda r: (bool(r.get("_pending")), r["sent_at"]))
+        # Synced messages in server order (seq); pending ones after them, in the order they were
+        # written (the outbox order; the overlay keeps it). Never by a device clock: it may be wrong.
+        return sorted(merged, key=lambda r: bool(r.get("_pending")))
 
     def create_thread(self, subject: str, body: str | None = None, order_id: str | None = None) -> str:
         thread_id = new_id()

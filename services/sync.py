@@ -119,6 +119,15 @@ class SyncEngine:
         self.request_sync()
         return mutation_id
 
+    def clear_cache(self) -> None:
+        """Forget every synced row and cursor; the outbox stays. The next sync pulls everything again.
+
+        Holds the sync lock, so a pull in flight cannot write a page (and its cursor) over the wipe.
+        """
+        with self._sync_lock, self.engine.begin() as conn:
+            cache.wipe_synced(conn)
+        self.notify_changes({"*"})
+
     # -- one round -------------------------------------------------------------
     def sync_once(self) -> None:
         """Push everything unsent, then pull until caught up. Raises Offline/AuthRequired."""
@@ -127,6 +136,9 @@ class SyncEngine:
             try:
                 self._push_all()
                 changed = self._pull_all()
+                if self._has_unsent():  # the pull realigned a queue the server forgot (a restore): resend
+                    self._push_all()
+                    changed |= self._pull_all()
                 with self.engine.begin() as conn:
                     pending = outbox_repo.count_unacknowledged(conn)
                     state = cache.read_state(conn)
@@ -141,6 +153,10 @@ class SyncEngine:
                 code = exc.code if isinstance(exc, ApiError) else "error"
                 self._set_status(syncing=False, last_error=code)
                 raise
+
+    def _has_unsent(self) -> bool:
+        with self.engine.begin() as conn:
+            return bool(outbox_repo.unsent(conn, 1))
 
     def _client_id(self) -> str:
         with self.engine.begin() as conn:
@@ -164,8 +180,12 @@ class SyncEngine:
                     continue
                 batch = max(1, batch // 2)
                 continue
-            except MutationConflict:
-                # The server lost (or never had) our client state: start a fresh client id.
+            except MutationConflict as exc:
+                if exc.code == "mutation_gap":
+                    # The server forgot part of our queue (restored): the pull acknowledges what it
+                    # has and realigns the rest (outbox.realign); sync_once then pushes again.
+                    return
+                # Another device uses our client id (a cloned cache): start a fresh client id.
                 with self.engine.begin() as conn:
                     outbox_repo.renumber(conn, uuid.uuid4().hex)
                 continue

@@ -1,4 +1,4 @@
-"""Returns, Help and Loyalty tabs until their features land: say what is coming and what works now."""
+"""The Help tab until its feature lands: say what is coming and what works now."""
 
 from __future__ import annotations
 
@@ -36,22 +36,6 @@ def _coming(
 
 
 @ft.component
-def ReturnsScreen() -> ft.Control:
-    t = use_translator()
-    return _coming(
-        ft.Icons.ASSIGNMENT_RETURN_OUTLINED,
-        t._("Returns are on their way"),
-        t._("Soon you can return or exchange items right here, without a printer."),
-        t._("Coming soon"),
-        [
-            (ft.Icons.QR_CODE_2, t._("A QR code to drop off your parcel or return in store")),
-            (ft.Icons.TIMELINE, t._("Follow your refund step by step")),
-            (ft.Icons.WIFI_OFF, t._("Start a return offline; we send it when you're back online")),
-        ],
-    )
-
-
-@ft.component
 def HelpScreen() -> ft.Control:
     t = use_translator()
     return _coming(
@@ -63,21 +47,5 @@ def HelpScreen() -> ft.Control:
             (ft.Icons.MENU_BOOK_OUTLINED, t._("Answers that also work offline")),
             (ft.Icons.CHAT_BUBBLE_OUTLINE, t._("Chat with us about an order or a return")),
             (ft.Icons.DEVICES, t._("Continue a conversation on another device")),
-        ],
-    )
-
-
-@ft.component
-def LoyaltyScreen() -> ft.Control:
-    t = use_translator()
-    return _coming(
-        ft.Icons.LOYALTY_OUTLINED,
-        t._("Your loyalty card is coming"),
-        t._("Collect points with every purchase and redeem them for rewards."),
-        t._("Coming soon"),
-        [
-            (ft.Icons.QR_CODE, t._("Your card as a QR code, ready at the checkout")),
-            (ft.Icons.STARS_OUTLINED, t._("Points balance and history at a glance")),
-            (ft.Icons.REDEEM, t._("Rewards you can redeem in store and online")),
         ],
     )

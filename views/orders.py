@@ -1,4 +1,5 @@
-"""Orders tab: the cached orders list, newest first, readable offline."""
+"""Orders tab: the cached orders list, newest first, readable offline; filters, refresh, and a
+tap on an order opens its detail (views.order_detail)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import flet as ft
 
 from app.i18n import Translator
 from app.protocol.entities import OrderStatus
+from services.orders import FILTER_ALL, FILTER_DELIVERED, FILTER_OPEN, FILTER_RETURNS, FILTERS
 from views import theme
+from views.components.icon_action import IconAction
 from views.components.layout import EmptyState, Pill, ScreenBody
 from views.components.offline_banner import OfflineBanner
 from views.hooks import use_app, use_observable, use_translator
@@ -87,6 +90,14 @@ def OrderCard(order: OrderSummary) -> ft.Control:
     t = use_translator()
     style = status_style(order.status, t)
     badges: list[ft.Control] = [Pill(style.label, style.fg, style.bg, style.icon)]
+    if order.attention == "problem":
+        badges.append(Pill(t._("Parcel problem"), ft.Colors.ON_ERROR_CONTAINER, ft.Colors.ERROR_CONTAINER,
+                           ft.Icons.REPORT_GMAILERRORRED))
+    elif order.attention == "delayed":
+        badges.append(Pill(t._("Delayed"), ft.Colors.BROWN_900, ft.Colors.AMBER_100, ft.Icons.SCHEDULE))
+    if order.has_return:
+        badges.append(Pill(t._("Return"), ft.Colors.ON_SECONDARY_CONTAINER, ft.Colors.SECONDARY_CONTAINER,
+                           ft.Icons.ASSIGNMENT_RETURN_OUTLINED))
     if order.pending:
         badges.append(
             ft.Semantics(
@@ -128,18 +139,66 @@ def OrderCard(order: OrderSummary) -> ft.Control:
         expand=True,
     )
     # One semantics node per order, so a screen reader reads (and skips) whole orders.
+    def open_detail() -> None:
+        ft.context.page.navigate(f"/orders/{order.id}")
+
     return ft.Semantics(
         container=True,
         identifier=f"order-{order.number}",
         content=ft.Card(
+            clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
             content=ft.Container(
                 padding=theme.M,
+                ink=True,
+                on_click=open_detail,
                 content=ft.Row(
-                    [Thumbnail(order), details], spacing=theme.M, vertical_alignment=ft.CrossAxisAlignment.START
+                    [
+                        Thumbnail(order),
+                        details,
+                        ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ],
+                    spacing=theme.M,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
                 ),
             ),
         ),
     )
+
+
+def filter_label(name: str, t: Translator) -> str:
+    labels = {
+        FILTER_ALL: t._("All"),
+        FILTER_OPEN: t._("Open"),
+        FILTER_DELIVERED: t._("Delivered"),
+        FILTER_RETURNS: t._("Returns"),
+    }
+    return labels[name]
+
+
+def empty_filter_text(name: str, t: Translator) -> tuple[str, str]:
+    if name == FILTER_OPEN:
+        return t._("Nothing on its way"), t._("All your orders have arrived or were collected.")
+    if name == FILTER_DELIVERED:
+        return t._("Nothing delivered yet"), t._("Orders show up here once they have arrived.")
+    return t._("No returns"), t._("Orders you send something back from show up here.")
+
+
+@ft.component
+def FilterBar() -> ft.Control:
+    ctx = use_app()
+    t = use_translator()
+    orders = use_observable(ctx.session.orders)
+    chips: list[ft.Control] = []
+    for name in FILTERS:
+        label = t._("{filter} ({count})").format(filter=filter_label(name, t), count=t.number(orders.count(name)))
+
+        def choose(_: object = None, name: str = name) -> None:
+            orders.set_filter(name)
+
+        chips.append(ft.Chip(label=ft.Text(label), selected=orders.filter == name, on_select=choose,
+                             show_checkmark=False))
+    # One line that scrolls sideways on narrow phones, instead of a second row of chips.
+    return ft.Row(chips, spacing=theme.S, scroll=ft.ScrollMode.HIDDEN)
 
 
 @ft.component
@@ -152,6 +211,9 @@ def OrdersScreen() -> ft.Control:
 
     async def retry() -> None:
         await orders.refresh()
+
+    async def pull_to_refresh(_: object = None) -> None:
+        await orders.pull_to_refresh()
 
     if orders.error and not orders.orders:
         return ScreenBody(
@@ -183,12 +245,35 @@ def OrdersScreen() -> ft.Control:
             body = t._("We're checking for your orders right now.")
         return ScreenBody([*banner, EmptyState(ft.Icons.RECEIPT_LONG_OUTLINED, t._("No orders yet"), body)])
 
-    count = len(orders.orders)
-    header = ft.Text(
-        t.ngettext("{count} order, newest first", "{count} orders, newest first", count).format(count=t.number(count)),
-        theme_style=ft.TextThemeStyle.LABEL_LARGE,
-        color=ft.Colors.ON_SURFACE_VARIANT,
+    visible = orders.visible
+    count = len(visible)
+    refresh_icon: ft.Control = IconAction(ft.Icons.REFRESH, t._("Refresh orders"), pull_to_refresh,
+                                          identifier="refresh-orders")
+    if orders.refreshing:
+        refresh_icon = ft.Container(ft.ProgressRing(width=20, height=20, stroke_width=2), padding=12)
+    header = ft.Row(
+        [
+            ft.Text(
+                t.ngettext("{count} order, newest first", "{count} orders, newest first", count).format(
+                    count=t.number(count)),
+                theme_style=ft.TextThemeStyle.LABEL_LARGE,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+                expand=True,
+            ),
+            refresh_icon,
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
     )
-    # `key` keeps each card's component state attached to its order when the list reorders.
-    cards = [OrderCard(order, key=order.id) for order in orders.orders]  # type: ignore[call-arg]
-    return ScreenBody([*banner, header, *cards], spacing=12)
+    notes: list[ft.Control] = []
+    if orders.offline and not banner:
+        notes.append(ft.Text(t._("Couldn't reach us just now. Showing what is saved on this device."),
+                             size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+    if not visible:
+        title, body_text = empty_filter_text(orders.filter, t)
+        content: list[ft.Control] = [EmptyState(ft.Icons.FILTER_LIST_OFF, title, body_text,
+                                                ft.TextButton(t._("Show all orders"),
+                                                              on_click=lambda: orders.set_filter(FILTER_ALL)))]
+    else:
+        # `key` keeps each card's component state attached to its order when the list reorders.
+        content = [OrderCard(order, key=order.id) for order in visible]  # type: ignore[call-arg]
+    return ScreenBody([*banner, FilterBar(), header, *notes, *content], spacing=12)

@@ -18,12 +18,18 @@ from app.context import AppContext, AppContextKey
 from app.i18n import Translator
 from views import theme
 from views.account import AccountScreen
-from views.coming_soon import HelpScreen, LoyaltyScreen, ReturnsScreen
+from views.coming_soon import HelpScreen
 from views.components.brand import BrandMark, WordMark
 from views.components.layout import Centered
 from views.components.sync_status import SyncStatusIndicator
 from views.hooks import Viewport, ViewportKey, size_class, use_observable, use_translator, use_viewport
+from views.loyalty import LoyaltyScreen
+from views.guest_lookup import GuestLookupView
+from views.order_detail import OrderDetailView
 from views.orders import OrdersScreen
+from views.return_detail import ReturnDetailView
+from views.return_new import ReturnNewView
+from views.returns import ReturnsScreen
 from views.sign_in import SignInView
 
 APP_TITLE = "nahtlos"
@@ -166,7 +172,19 @@ def _routes() -> list[ft.Route]:
                 ft.Route(index=True, component=OrdersScreen),
                 *[ft.Route(path=tab.path.lstrip("/"), component=tab.component) for tab in TABS],
             ],
-        )
+        ),
+        # Pushed screens with their own title bar and back button ("new" before ":id").
+        ft.Route(path="/returns/new", component=ReturnNewView),
+        ft.Route(path="/returns/:id", component=ReturnDetailView),
+        ft.Route(path="/orders/:id", component=OrderDetailView),
+    ]
+
+
+def _guest_routes() -> list[ft.Route]:
+    """Signed out: guest tracking, and the sign-in screen for every other URL (it opens after sign-in)."""
+    return [
+        ft.Route(path="/track", component=GuestLookupView),
+        ft.Route(path="/:rest*", component=SignInView),
     ]
 
 
@@ -209,8 +227,8 @@ def Screens(ctx: AppContext) -> ft.View | list[ft.View] | ft.Control:
     if session.restoring:
         return SplashView()
     if not session.signed_in:
-        return SignInView()
-    return ft.Router(_routes(), manage_views=True)
+        return ft.Router(_guest_routes(), manage_views=True, key="guest")  # type: ignore[call-arg]
+    return ft.Router(_routes(), manage_views=True, key="shopper")  # type: ignore[call-arg]
 
 
 @ft.component

@@ -171,6 +171,22 @@ def SignInForm() -> ft.Control:
 
 
 @ft.component
+def TrackWithoutAccount() -> ft.Control:
+    """The way in for guests: follow an order with its number and email (views.guest_lookup)."""
+    t = use_translator()
+    return ft.Row(
+        [
+            ft.TextButton(
+                t._("Track an order without an account"),
+                icon=ft.Icons.LOCAL_SHIPPING_OUTLINED,
+                on_click=lambda: ft.context.page.navigate("/track"),
+            )
+        ],
+        alignment=ft.MainAxisAlignment.CENTER,
+    )
+
+
+@ft.component
 def SignInView() -> ft.View:
     """Full-screen sign-in: brand on top, the form centred, language choice always in reach."""
     return ft.View(
@@ -191,6 +207,7 @@ def SignInView() -> ft.View:
                         ),
                         ft.Container(height=theme.S),
                         SignInForm(),
+                        TrackWithoutAccount(),
                     ],
                     spacing=theme.M,
                     horizontal_alignment=ft.CrossAxisAlignment.STRETCH,

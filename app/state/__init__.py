@@ -6,8 +6,10 @@ the session's event loop through `UiDispatcher` before they touch observable fie
 """
 
 from app.state.dispatch import UiDispatcher
+from app.state.loyalty import LoyaltyState
 from app.state.orders import OrdersState
+from app.state.returns import ReturnsState
 from app.state.session import SessionState
 from app.state.sync_status import SyncStatusState
 
-__all__ = ["OrdersState", "SessionState", "SyncStatusState", "UiDispatcher"]
+__all__ = ["LoyaltyState", "OrdersState", "ReturnsState", "SessionState", "SyncStatusState", "UiDispatcher"]

@@ -1,4 +1,8 @@
-"""The orders list: read from the local cache, refreshed when the sync engine changes orders."""
+"""The orders list: read from the local cache, refreshed when the sync engine changes orders.
+
+The list can be filtered (all, open, delivered, with a return) and refreshed by hand, which
+asks the sync engine for a round first ("pull to refresh").
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import flet as ft
 
 from app.protocol.sync import Entity
 from app.state.dispatch import UiDispatcher
+from services.errors import NahtlosError, Offline
+from services.orders import FILTER_ALL, FILTERS, matches_filter
 
 if TYPE_CHECKING:
     from services.orders import OrdersService, OrderSummary
@@ -19,8 +25,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Entities whose changes can alter a row of the list (status, totals, pending overlay).
-_WATCHED = frozenset({Entity.ORDER.value})
+# Entities whose changes can alter a row of the list (status, totals, pending overlay, the
+# "delayed" flag from a parcel, the return filter); "*" is a wiped cache.
+_WATCHED = frozenset({Entity.ORDER.value, Entity.SHIPMENT.value, Entity.RETURN.value, "*"})
 
 
 @ft.observable
@@ -36,8 +43,12 @@ class OrdersState:
     loading: bool = False
     loaded: bool = False
     error: str | None = None
+    filter: str = FILTER_ALL
+    refreshing: bool = False
+    offline: bool = False  # the last manual refresh found no server
 
     _service: OrdersService | None = field(default=None, repr=False)
+    _engine: SyncEngine | None = field(default=None, repr=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
     _running: bool = field(default=False, repr=False)
     _again: bool = field(default=False, repr=False)
@@ -46,6 +57,7 @@ class OrdersState:
         """Show ``service``'s orders and re-read them whenever the engine reports order changes."""
         self.unbind()
         self._service = service
+        self._engine = engine
 
         def on_changes(entities: set[str]) -> None:
             if _WATCHED & set(entities):
@@ -59,15 +71,49 @@ class OrdersState:
             self._unsubscribe()
         self._unsubscribe = None
         self._service = None
+        self._engine = None
         self.orders = []
+        self.filter = FILTER_ALL
+        self.refreshing = False
+        self.offline = False
         self.loaded = False
         self.loading = False
         self.error = None
 
+    @property
+    def visible(self) -> list[OrderSummary]:
+        """The orders the current filter lets through, newest first."""
+        return [o for o in self.orders if matches_filter(o, self.filter)]
+
+    def count(self, name: str) -> int:
+        return sum(1 for o in self.orders if matches_filter(o, name))
+
+    def set_filter(self, name: str) -> None:
+        """User action: show all, open, delivered or returned orders."""
+        self.filter = name if name in FILTERS else FILTER_ALL
+
     async def refresh(self) -> None:
-        """User action (pull to refresh) and start-up: re-read the list from the cache."""
+        """Start-up and retry: re-read the list from the cache."""
         if self._service is not None:
             await self._refresh_for(self._service)
+
+    async def pull_to_refresh(self) -> None:
+        """User action: sync with the server now, then re-read. Offline keeps the cached list."""
+        engine, service = self._engine, self._service
+        if engine is None or service is None or self.refreshing:
+            return
+        self.refreshing = True
+        try:
+            await asyncio.to_thread(engine.sync_once)
+            self.offline = False
+        except Offline:
+            self.offline = True
+        except NahtlosError:
+            logger.warning("manual sync failed", exc_info=True)
+        finally:
+            if self._engine is engine:
+                self.refreshing = False
+        await self._refresh_for(service)
 
     async def _refresh_for(self, service: OrdersService) -> None:
         # Bursts of change notifications collapse into one running read plus one follow-up.

@@ -13,7 +13,9 @@ from app.i18n import normalize_locale
 from app.protocol.auth import UserPublic
 from app.protocol.errors import ErrorCode
 from app.state.dispatch import UiDispatcher
+from app.state.loyalty import LoyaltyState
 from app.state.orders import OrdersState
+from app.state.returns import ReturnsState
 from app.state.sync_status import SyncStatusState
 from services.errors import ApiError, InvalidCredentials, Offline
 
@@ -50,6 +52,8 @@ class SessionState:
     dispatcher: UiDispatcher = field(repr=False)
     sync: SyncStatusState = field(default_factory=SyncStatusState)
     orders: OrdersState = field(default_factory=OrdersState)
+    returns: ReturnsState = field(default_factory=ReturnsState)
+    loyalty: LoyaltyState = field(default_factory=LoyaltyState)
     user: UserPublic | None = None
     locale: str = "de"
     busy: bool = False
@@ -64,6 +68,11 @@ class SessionState:
     @property
     def signed_in(self) -> bool:
         return self.user is not None
+
+    @property
+    def account(self) -> AccountSession | None:
+        """The signed-in account's services, for screens that bind their own state to it."""
+        return self._account
 
     async def restore(self) -> None:
         """Start-up: resume this device's saved session, so a reload keeps you signed in."""
@@ -161,6 +170,8 @@ class SessionState:
         # Subscribe before starting the engine so the first pull's changes are not missed.
         self.sync.bind(account.sync, self.dispatcher)
         self.orders.bind(account.orders, account.sync, self.dispatcher)
+        self.returns.bind(account.returns, account.attachments, account.sync, self.dispatcher)
+        self.loyalty.bind(account.loyalty, account.sync, self.dispatcher)
         profile_locale = normalize_locale(await self._profile_locale(account))
         if self._locale_chosen and profile_locale != self.locale:
             await self._save_locale(account, self.locale)
@@ -170,6 +181,8 @@ class SessionState:
         await asyncio.to_thread(account.sync.start)
         # The cache already holds what the last sync saw: show it before the network answers.
         await self.orders.refresh()
+        await self.returns.refresh()
+        await self.loyalty.refresh()
 
     @staticmethod
     async def _save_locale(account: AccountSession, locale: str) -> None:
@@ -195,3 +208,5 @@ class SessionState:
         self._account = None
         self.sync.unbind()
         self.orders.unbind()
+        self.returns.unbind()
+        self.loyalty.unbind()

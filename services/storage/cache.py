@@ -50,6 +50,7 @@ def apply_page(conn: Connection, page: PullResponse) -> set[str]:
         for rej in page.rejections:
             outbox_repo.record_rejection(conn, rej.mutation_id, rej.code, rej.message)
         outbox_repo.acknowledge(conn, page.last_mutation_id)
+        outbox_repo.realign(conn, page.last_mutation_id)
         conn.execute(update(sync_state).where(sync_state.c.id == 1).values(last_synced_at=outbox_repo.now_iso()))
     return {e.value for e in upserts} | {e.value for e in deletes} | ({"*"} if page.scopes_removed else set())
 

@@ -1,7 +1,9 @@
 """One SQLite file per signed-in account, in WAL mode so reads never wait for a sync write."""
 
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
@@ -11,8 +13,11 @@ from services.storage.tables import metadata
 
 def open_cache(path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", poolclass=QueuePool, pool_size=4,
-                           connect_args={"check_same_thread": False, "timeout": 30})
+    # Create the file once, then open it read-write only ("mode=rw"): a late read after sign-out or
+    # account deletion then fails instead of silently creating an empty cache file again.
+    sqlite3.connect(path).close()
+    engine = create_engine(f"sqlite:///file:{quote(str(path))}?mode=rw&uri=true", poolclass=QueuePool,
+                           pool_size=4, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

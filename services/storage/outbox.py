@@ -71,10 +71,12 @@ def record_rejection(conn: Connection, mutation_id: int, code: str, message: str
     row = conn.execute(select(outbox.c.name, outbox.c.args).where(outbox.c.mutation_id == mutation_id)).first()
     if row is None:
         return  # already acknowledged and removed: we told the user before
-    exists = conn.execute(select(rejection.c.mutation_id).where(rejection.c.mutation_id == mutation_id)).first()
+    client_id = conn.scalar(select(sync_state.c.client_id).where(sync_state.c.id == 1))
+    exists = conn.execute(select(rejection.c.id).where(rejection.c.client_id == client_id,
+                                                       rejection.c.mutation_id == mutation_id)).first()
     if exists is None:
-        conn.execute(insert(rejection).values(mutation_id=mutation_id, name=row.name, code=code, message=message,
-                                              args=row.args, seen=0))
+        conn.execute(insert(rejection).values(client_id=client_id, mutation_id=mutation_id, name=row.name, code=code,
+                                              message=message, args=row.args, seen=0))
     mark(conn, mutation_id, "rejected")
 
 
@@ -82,6 +84,24 @@ def acknowledge(conn: Connection, last_mutation_id: int) -> int:
     """Drop entries the server has (applied or rejected). Returns how many."""
     result = conn.execute(delete(outbox).where(outbox.c.mutation_id <= last_mutation_id))
     return int(result.rowcount or 0)
+
+
+def realign(conn: Connection, last_mutation_id: int) -> bool:
+    """After a complete pull acknowledged everything up to `last_mutation_id`: does the queue still
+    continue the server's record of this client? If the server forgot entries it had answered
+    (restored or recreated), or the queue starts past `last_mutation_id + 1` (a hole where
+    acknowledged entries were lost), renumber it under a fresh client id, so everything unanswered
+    is sent again from id 1 without holes (resending under the old ids would hit `mutation_gap`
+    halfway and apply the first part twice). Rejected entries leave the queue (their rejection
+    stays recorded). Returns whether it renumbered."""
+    rows = pending(conn)
+    if not rows:
+        return False
+    forgotten = any(p.status != "pending" for p in rows)  # answered, yet above last_mutation_id
+    if rows[0].mutation_id == last_mutation_id + 1 and not forgotten:
+        return False
+    renumber(conn, uuid.uuid4().hex)
+    return True
 
 
 def renumber(conn: Connection, new_client_id: str) -> None:

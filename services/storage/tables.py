@@ -6,7 +6,17 @@ Synced rows are never edited locally; pending writes live in `outbox` and are la
 by the overlay.
 """
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from app.protocol.sync import Entity
 
@@ -38,12 +48,36 @@ outbox = Table(
 
 rejection = Table(
     "rejection", metadata,
-    Column("mutation_id", Integer, primary_key=True),
+    Column("id", Integer, primary_key=True),
+    # A mutation id is unique per client id only: a renumbered queue starts again at 1.
+    Column("client_id", String(64), nullable=False),
+    Column("mutation_id", Integer, nullable=False),
     Column("name", String(64)),
     Column("code", String(40), nullable=False),
     Column("message", Text, nullable=False),
     Column("args", JSON),
     Column("seen", Integer, nullable=False, default=0),
+    UniqueConstraint("client_id", "mutation_id"),
+)
+
+# The loyalty card's last signed QR token (one row). Not synced: fetched by the device
+# (services.loyalty), kept so the card works offline until it expires.
+loyalty_card = Table(
+    "loyalty_card", metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("account_id", String(64), nullable=False),
+    Column("card_number", String(32), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("issued_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+
+# Facts about this device's copy of the account that are never synced (services.account keeps
+# "a deletion was requested here" in it). Survives a cache wipe, goes with the cache file.
+local_flag = Table(
+    "local_flag", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
 )
 
 # Columns copied out of each entity's payload, for sorting and filtering.

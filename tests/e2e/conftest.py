@@ -215,15 +215,26 @@ class AppPage:
         return self.page.get_by_role("button", name=name)
 
     def fill(self, label: str, value: str) -> None:
-        """Type into a TextField: focus first, else Flutter may drop the text."""
+        """Type into a TextField: focus first, else Flutter may drop the text.
+
+        Flutter's web semantics sometimes take the focus back right after the click (the text is
+        then dropped): try again a few times before giving up.
+        """
         field = self.textbox(label)
         expect(field).to_be_visible(timeout=TIMEOUT_MS)
-        field.click()
-        self.page.wait_for_function(
-            "document.activeElement && document.activeElement.tagName === 'INPUT'", timeout=TIMEOUT_MS
-        )
-        field.fill(value)
-        expect(field).to_have_value(value, timeout=TIMEOUT_MS)
+        for attempt in range(3):
+            field.click()
+            self.page.wait_for_function(
+                "document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)",
+                timeout=TIMEOUT_MS,
+            )
+            field.fill(value)
+            try:
+                expect(field).to_have_value(value, timeout=TIMEOUT_MS if attempt == 2 else 2_000)
+                return
+            except AssertionError:
+                if attempt == 2:
+                    raise
 
     def click(self, name: str | re.Pattern[str]) -> None:
         target = self.button(name).first
