@@ -95,33 +95,6 @@ def test_cancel_a_processing_order(app: AppPage) -> None:
     app.screenshot("2-cancelled")
 
 
-def test_guest_lookup_with_right_and_wrong_email(app: AppPage) -> None:
-    app.click("English")
-    app.click("Deutsch")
-    app.click("Bestellung ohne Konto verfolgen")
-    app.fill("Bestellnummer", "NA-100280")
-    app.fill("E-Mail", "anna@example.com")  # a real address, but not this order's
-    app.click("Bestellung verfolgen")
-    message = "Wir haben diese Bestellung nicht gefunden"
-    app.expect_text(message)
-    app.screenshot("1-not-found")
-
-    app.fill("Bestellnummer", "NA-999999")  # no such order: the very same answer
-    app.fill("E-Mail", "clara.wagner@example.com")
-    app.click("Bestellung verfolgen")
-    app.expect_text(message)
-
-    app.fill("Bestellnummer", "NA-100280")
-    app.click("Bestellung verfolgen")
-    app.expect_text("Bestellung NA-100280")
-    app.expect_text("Wollschal Fischgrat")
-    app.expect_text("00340434161234580280")
-    app.expect_text("In Zustellung")
-    expect(app.page.get_by_text("Am Markt 3")).to_have_count(0)  # the reduced view: no address
-    app.screenshot("2-found")
-
-    app.click("Zurück")
-    expect(app.button("Anmelden")).to_be_visible()
 
 
 def test_export_my_data(app: AppPage) -> None:
