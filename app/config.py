@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8550
     locale: str | None = None
+    # Kiosk mode (--mode kiosk): the store's kiosk device account (demo defaults), and how long a
+    # shopper's visit may sit untouched before it ends and is wiped (the last `kiosk_warn_s` counted down).
+    kiosk_email: str = "kiosk.ber@example.com"
+    kiosk_password: str = "demo-kiosk"
+    kiosk_idle_s: float = 60.0
+    kiosk_warn_s: float = 10.0
 
     @property
     def locales_dir(self) -> Path:

@@ -1,24 +1,24 @@
-"""Everything a view may reach, handed down the component tree as one context value.
+"""Everything a view may reach, as one value per Flet session.
 
-`AppContext` is built once per Flet session (by ``app.bootstrap``) and provided at the
-root component with ``AppContextKey(ctx, render)``; views read it with
-``ft.use_context(AppContextKey)`` and never construct services or state themselves.
+`AppContext` is built once per Flet session (by ``app.bootstrap``) and bound to the session by
+``views.shell.mount``; views read it with ``views.hooks.use_app()`` and never construct services
+or state themselves.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast, get_args
-
-import flet as ft
 
 from app.i18n import Translator, normalize_locale
 from app.state.dispatch import UiDispatcher
+from app.state.proactive_help import ProactiveHelpState
 from app.state.session import SessionState
 
 if TYPE_CHECKING:
+    from app.state.kiosk import KioskState
     from services.client import ClientCore
 
 Mode = Literal["shopper", "kiosk", "staff", "agent"]
@@ -42,6 +42,9 @@ class AppContext:
     client: ClientCore
     translators: TranslatorFactory
     session: SessionState
+    kiosk: KioskState | None = None  # the kiosk face's state (mode "kiosk" only; app.bootstrap)
+    # Offers of help where the shopper seems stuck (issue 4); screens report signals to it.
+    help_offers: ProactiveHelpState = field(default_factory=ProactiveHelpState)
 
     @classmethod
     def create(
@@ -74,8 +77,8 @@ class AppContext:
 
     async def close(self) -> None:
         """The Flet session ended: stop background work and connections, keep the sign-in."""
+        if self.kiosk is not None:
+            await self.kiosk.close()  # never leave a shopper's visit behind
         await self.session.close()
         await asyncio.to_thread(self.client.close)
 
-
-AppContextKey: ft.ContextProvider[AppContext | None] = ft.create_context(None)

@@ -19,6 +19,9 @@ Message conventions (checked by ``tests/app/test_catalogs.py``):
 
 Catalogs: ``compile_catalogs(locales_dir)`` turns ``.po`` into ``.mo`` (the ``.mo`` files are
 build output and not committed); extraction commands are in ``locales/babel.cfg``.
+Each feature area keeps its own domain (``messages`` for the shopper core, ``faq``,
+``conversations``, ``kiosk``, ``pickups``; see ``locales/babel.cfg``), so work on one area never edits
+another's file; a translator merges every domain of its locale into one catalog.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ from babel.dates import (
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
-from babel.units import format_unit
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("de", "en")
 DEFAULT_LOCALE = "de"
@@ -197,14 +200,28 @@ class Translators:
         with self._lock:
             translator = self._cache.get(lang)
             if translator is None:
-                translations = Translations.load(str(self._dir), [lang], DOMAIN)
+                translations = _load_all_domains(self._dir, lang)
                 translator = Translator(lang, translations, self._timezone)
                 self._cache[lang] = translator
             return translator
 
 
+def _load_all_domains(locales_dir: Path, lang: str) -> NullTranslations:
+    """The ``messages`` catalog of ``lang`` with every other domain's catalog merged in."""
+    translations = Translations.load(str(locales_dir), [lang], DOMAIN)
+    for mo_path in sorted((locales_dir / lang / "LC_MESSAGES").glob("*.mo")):
+        if mo_path.stem == DOMAIN:
+            continue
+        other = Translations.load(str(locales_dir), [lang], mo_path.stem)
+        if isinstance(translations, Translations) and isinstance(other, Translations):
+            translations.merge(other)
+        elif isinstance(other, Translations):
+            translations = other
+    return translations
+
+
 def compile_catalogs(locales_dir: Path) -> list[Path]:
-    """Compile every ``<lang>/LC_MESSAGES/messages.po`` whose ``.mo`` is missing or older.
+    """Compile every ``<lang>/LC_MESSAGES/<domain>.po`` whose ``.mo`` is missing or older.
 
     Runs at start-up and in tests, so a fresh checkout needs no separate build step.
 
@@ -212,7 +229,7 @@ def compile_catalogs(locales_dir: Path) -> list[Path]:
         The ``.mo`` files that were (re)written.
     """
     written: list[Path] = []
-    for po_path in sorted(Path(locales_dir).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for po_path in sorted(Path(locales_dir).glob("*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

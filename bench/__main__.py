@@ -8,7 +8,7 @@ import time
 
 from bench.server_process import ROOT
 
-BENCHMARKS = ["initial_sync", "delta_sync", "push", "pull_load", "message_latency"]
+BENCHMARKS = ["initial_sync", "delta_sync", "push", "pull_load", "message_latency", "faq_search"]
 
 
 def main(argv: list[str] | None = None) -> int:

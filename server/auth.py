@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.protocol.auth import Role, TokenResponse, UserPublic
 from app.protocol.errors import ErrorCode
 from server.errors import ApiError
+from server.kiosk_sessions import refuse_outside_kiosk_scope
 from server.models import AuthSession, User
 from server.models.base import utcnow
 
@@ -45,6 +46,8 @@ class Principal:
     role: Role
     store_id: str | None
     session_id: str
+    # A kiosk session (app.protocol.handoff): a shopper signed in at this store's kiosk, limited in scope.
+    kiosk_store: str | None = None
 
 
 def user_public(user: User) -> UserPublic:
@@ -86,7 +89,28 @@ class TokenService:
         user = session.get(User, int(claims["sub"]))
         if auth is None or auth.revoked_at is not None or user is None or user.deleted_at is not None:
             raise ApiError(401, ErrorCode.TOKEN_INVALID)
+        if claims.get("kiosk"):
+            return self._kiosk_tokens(user, auth, str(claims["kiosk"]))
         return self._tokens(user, auth)
+
+    def issue_kiosk_session(self, session: Session, user: User, store_id: str, ttl_s: int) -> TokenResponse:
+        """A shopper's session at a store's kiosk: limited (claim `kiosk`) and ending after `ttl_s` at the latest."""
+        now = utcnow()
+        auth = AuthSession(id=uuid.uuid4().hex, user_id=user.id, created_at=now,
+                           expires_at=now + timedelta(seconds=ttl_s))
+        session.add(auth)
+        return self._kiosk_tokens(user, auth, store_id)
+
+    def _kiosk_tokens(self, user: User, auth: AuthSession, store_id: str) -> TokenResponse:
+        # Never renewed past the session's end: a refresh only hands out what is left of it.
+        left = int((auth.expires_at - utcnow()).total_seconds())
+        if left <= 0:
+            raise ApiError(401, ErrorCode.TOKEN_EXPIRED)
+        base = {"sub": str(user.id), "sid": auth.id, "role": user.role, "store": user.store_id, "kiosk": store_id}
+        access_ttl = min(self.access_ttl_s, left)
+        return TokenResponse(access_token=self._encode({**base, "typ": "access"}, access_ttl),
+                             refresh_token=self._encode({**base, "typ": "refresh"}, left),
+                             expires_in=access_ttl, user=user_public(user))
 
     def _tokens(self, user: User, auth: AuthSession) -> TokenResponse:
         base = {"sub": str(user.id), "sid": auth.id, "role": user.role, "store": user.store_id}
@@ -100,7 +124,7 @@ class TokenService:
     def principal(self, access_token: str) -> Principal:
         claims = self.decode(access_token, "access")
         return Principal(user_id=int(claims["sub"]), role=Role(claims["role"]), store_id=claims.get("store"),
-                         session_id=str(claims.get("sid", "")))
+                         session_id=str(claims.get("sid", "")), kiosk_store=claims.get("kiosk") or None)
 
 
 def revoke_sessions(session: Session, user_id: int) -> None:
@@ -119,7 +143,10 @@ def bearer_token(request: Request) -> str:
 
 def current_principal(request: Request) -> Principal:
     tokens: TokenService = request.app.state.tokens
-    return tokens.principal(bearer_token(request))
+    principal = tokens.principal(bearer_token(request))
+    if principal.kiosk_store is not None:
+        refuse_outside_kiosk_scope(request.url.path)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

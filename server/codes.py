@@ -5,7 +5,8 @@ and info below), so no second secret has to be provisioned and every worker of a
 signs with the same key. Rotating `secret_key` therefore also rotates the code key: codes
 issued before stop verifying, and devices fetch the new public key (its `key_id` changes).
 
-    CodeError(code)      code is a CodeFailure: forged | expired | wrong_kind
+    CodeError(code)      code is a CodeFailure: forged | expired | wrong_kind (verify); other_store |
+                         already_used (raised by the routes that check store and single use)
 """
 
 import base64
@@ -31,6 +32,7 @@ from app.protocol.codes import (
     CodePayload,
     PublicKeyResponse,
 )
+from app.protocol.errors import ErrorCode
 from server.models.base import utcnow
 
 _HKDF_SALT = b"nahtlos/codes"
@@ -43,6 +45,20 @@ class CodeError(Exception):
     def __init__(self, code: CodeFailure) -> None:
         super().__init__(code)
         self.code = code
+
+    @property
+    def error_code(self) -> ErrorCode:
+        """The stable API error code (and message) for this failure."""
+        return ERROR_CODES[self.code]
+
+
+ERROR_CODES: dict[CodeFailure, ErrorCode] = {
+    CodeFailure.FORGED: ErrorCode.CODE_FORGED,
+    CodeFailure.EXPIRED: ErrorCode.CODE_EXPIRED,
+    CodeFailure.WRONG_KIND: ErrorCode.CODE_WRONG_KIND,
+    CodeFailure.OTHER_STORE: ErrorCode.CODE_OTHER_STORE,
+    CodeFailure.ALREADY_USED: ErrorCode.CODE_ALREADY_USED,
+}
 
 
 def _b64(data: bytes) -> str:

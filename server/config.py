@@ -26,6 +26,8 @@ class ServerSettings(BaseSettings):
     sse_heartbeat_s: float = 15.0
     max_attachment_bytes: int = 5 * 1024 * 1024
     auto_migrate: bool = True
+    # Shared secret carriers send as a bearer token to POST /carrier/events; empty = route off.
+    carrier_webhook_token: str = ""
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

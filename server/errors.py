@@ -44,6 +44,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "Der Server ist ausgelastet. Ihre Änderungen bleiben gespeichert und werden gleich erneut gesendet."),
     ErrorCode.INTERNAL_ERROR: ("Something went wrong on our side. Please try again.",
                                "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut."),
+    ErrorCode.CODE_FORGED: ("This code is not one of ours or is damaged. Please show the code from the app.",
+                            "Dieser Code stammt nicht von uns oder ist beschädigt. Bitte zeigen Sie den Code aus "
+                            "der App."),
+    ErrorCode.CODE_EXPIRED: ("This code has expired. Please open a new one in the app.",
+                             "Dieser Code ist abgelaufen. Bitte öffnen Sie in der App einen neuen."),
+    ErrorCode.CODE_WRONG_KIND: ("This code cannot be used here. Please scan your loyalty card or a "
+                                "\"continue here\" code from the app.",
+                                "Dieser Code kann hier nicht verwendet werden. Bitte scannen Sie Ihre Kundenkarte "
+                                "oder einen „Hier weitermachen“-Code aus der App."),
+    ErrorCode.CODE_OTHER_STORE: ("This code belongs to another store.",
+                                 "Dieser Code gehört zu einer anderen Filiale."),
+    ErrorCode.CODE_ALREADY_USED: ("This code has already been used. Please open a new one in the app.",
+                                  "Dieser Code wurde bereits verwendet. Bitte öffnen Sie in der App einen neuen."),
+    ErrorCode.KIOSK_SESSION_LIMITED: ("This is not available at the kiosk. Please use the app.",
+                                      "Das ist am Terminal nicht möglich. Bitte nutzen Sie die App."),
+    RejectionCode.RETURN_NOT_DROPPABLE: ("This return is not waiting to be dropped off.",
+                                         "Diese Rücksendung wartet nicht auf die Abgabe."),
     RejectionCode.UNKNOWN_MUTATION: ("This app version sent an unknown change.",
                                      "Diese App-Version hat eine unbekannte Änderung gesendet."),
     RejectionCode.INVALID_ARGS: ("The change has missing or wrong fields.",
@@ -54,6 +71,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                           "Diese Bestellung ist bereits versandt und kann nicht mehr storniert werden."),
     RejectionCode.ORDER_NOT_RETURNABLE: ("This order cannot be returned.", "Diese Bestellung kann nicht zurückgegeben werden."),
     RejectionCode.THREAD_CLOSED: ("This conversation is closed.", "Diese Unterhaltung ist geschlossen."),
+    RejectionCode.THREAD_NOT_CLOSED: ("A conversation can be rated once it is closed.",
+                                      "Eine Unterhaltung kann bewertet werden, sobald sie geschlossen ist."),
+    RejectionCode.THREAD_TAKEN: ("A colleague is already looking after this conversation.",
+                                 "Eine Kollegin oder ein Kollege betreut diese Unterhaltung bereits."),
     ErrorCode.IMAGE_TOO_LARGE: ("This image has too many pixels. Please send a smaller photo.",
                                 "Dieses Bild hat zu viele Pixel. Bitte senden Sie ein kleineres Foto."),
     RejectionCode.WITHDRAWAL_PERIOD_EXPIRED: (
@@ -98,6 +119,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "Diese Bestellung ist noch nicht abholbereit."),
     RejectionCode.AGE_CHECK_REQUIRED: ("Please check the customer's ID before handing over this order.",
                                        "Bitte prüfen Sie vor der Übergabe den Ausweis der Kundin oder des Kunden."),
+    RejectionCode.PICKUP_CODE_INVALID: ("This code does not belong to this pickup.",
+                                        "Dieser Code gehört nicht zu dieser Abholung."),
+    RejectionCode.RECIPIENT_NOT_ALLOWED: ("Only the customer or the person they named may collect this order.",
+                                          "Nur die Kundin oder der Kunde oder die von ihnen benannte Person darf "
+                                          "diese Bestellung abholen."),
 }
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.protocol import API_PREFIX
-from app.protocol.errors import ErrorCode
+from app.protocol.errors import ErrorBody, ErrorCode
 from app.protocol.sync import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
+from server import faults
 from server.auth import TokenService
 from server.codes import CodeSigner
 from server.config import ServerSettings
@@ -21,7 +22,19 @@ from server.errors import ApiError, locale_from_header, message_for
 from server.limits import BodyLimit
 from server.migrate import upgrade
 from server.mutators import load_all
-from server.routes import account, attachments, auth, codes, health, loyalty, orders, sync
+from server.routes import (
+    account,
+    attachments,
+    auth,
+    carrier,
+    codes,
+    health,
+    kiosk_auth,
+    loyalty,
+    orders,
+    sync,
+)
+from server.routes import pickups as pickup_routes
 from server.sync.log import ensure_counter
 from server.sync.pokes import PokeHub
 
@@ -91,15 +104,22 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     with database.write() as session:
         ensure_counter(session)
 
-    app = FastAPI(title="nahtlos API", version="1", lifespan=lifespan)
+    # Every error answer is an ErrorBody (the handlers above); say so in the schema, where FastAPI
+    # would otherwise document its own 422 shape, which this app never sends.
+    app = FastAPI(title="nahtlos API", version="1", lifespan=lifespan,
+                  responses={422: {"model": ErrorBody, "description": "Invalid request"},
+                             "4XX": {"model": ErrorBody, "description": "Refused (see code)"}})
     app.state.settings = settings
     app.state.db = database
     app.state.hub = PokeHub()
     app.state.tokens = TokenService(settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s)
     app.state.codes = CodeSigner(settings.secret_key)
-    app.state.lookup_limiter = orders.FailureLimiter(orders.MAX_FAILURES, orders.FAILURE_WINDOW_S)
     _install_error_handlers(app)
     for module in (health, auth, sync, orders, attachments, account, codes, loyalty):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(pickup_routes.router, prefix=API_PREFIX)  # click & collect (issue 5)
+    app.include_router(carrier.router, prefix=API_PREFIX)  # tracking checkpoints from carriers
+    app.include_router(kiosk_auth.router, prefix=API_PREFIX)  # kiosk sign-in by QR, handoff (issue 5)
     app.add_middleware(BodyLimit, limit_for=_body_limit(settings.max_attachment_bytes))
+    faults.install(app)  # robustness tests only: inert unless NAHTLOS_FAULT_* is set (server/faults.py)
     return app

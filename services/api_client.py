@@ -9,6 +9,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import connect_sse
@@ -16,8 +17,17 @@ from httpx_sse import connect_sse
 from app.protocol import API_PREFIX, SCHEMA_VERSION
 from app.protocol.attachments import AttachmentPublic
 from app.protocol.auth import TokenResponse
+from app.protocol.codes import PublicKeyResponse
+from app.protocol.handoff import (
+    HANDOFF_PATH,
+    HANDOFF_REDEEM_PATH,
+    QR_SIGN_IN_PATH,
+    CodeSessionResponse,
+    HandoffPublic,
+)
 from app.protocol.loyalty import LOYALTY_CARD_PATH, LoyaltyCardPublic
 from app.protocol.orders import GuestLookupRequest, GuestOrderView
+from app.protocol.pickups import PICKUP_CODE_PATH, PickupCodePublic
 from app.protocol.sync import Poke, PullRequest, PullResponse, PushRequest, PushResponse
 from services.errors import (
     ApiError,
@@ -116,9 +126,42 @@ class ApiClient:
         body = self._send("POST", "/attachments", files={"file": (filename, data, content_type)})
         return AttachmentPublic.model_validate(body)
 
+    def attachment(self, attachment_id: str) -> bytes:
+        """GET /attachments/{id}: the image's bytes (the owner's, or any for an agent)."""
+        response: httpx.Response = self._send("GET", f"/attachments/{quote(attachment_id, safe='')}", raw=True)
+        return response.content
+
     def loyalty_card(self) -> LoyaltyCardPublic:
         """A freshly signed QR token for the shopper's loyalty card."""
         return LoyaltyCardPublic.model_validate(self._send("POST", LOYALTY_CARD_PATH))
+
+    # -- codes, kiosk sign-in and handoff (app.protocol.handoff) ---------------
+    def code_public_key(self) -> PublicKeyResponse:
+        """The key that signs every code, for checking codes offline."""
+        return PublicKeyResponse.model_validate(self._send("GET", "/codes/public-key", auth=False))
+
+    def qr_sign_in(self, token: str) -> CodeSessionResponse:
+        """Kiosk devices: exchange a scanned loyalty/handoff code for the shopper's kiosk session."""
+        return CodeSessionResponse.model_validate(self._send("POST", QR_SIGN_IN_PATH, json={"token": token}))
+
+    def handoff(self, route: str) -> HandoffPublic:
+        """A one-time code that opens `route` for this shopper on another device (two minutes)."""
+        return HandoffPublic.model_validate(self._send("POST", HANDOFF_PATH, json={"route": route}))
+
+    def redeem_handoff(self, token: str) -> CodeSessionResponse:
+        """Signed out: sign in with a handoff code; the tokens are kept like a login's."""
+        body = CodeSessionResponse.model_validate(
+            self._send("POST", HANDOFF_REDEEM_PATH, json={"token": token}, auth=False))
+        self.set_tokens(TokenResponse.model_validate(body.model_dump(include=set(TokenResponse.model_fields))))
+        return body
+
+    def pickup_code(self, pickup_id: str) -> PickupCodePublic:
+        """A freshly signed QR code for the shopper's pickup (app.protocol.pickups)."""
+        return PickupCodePublic.model_validate(self._send("POST", PICKUP_CODE_PATH.format(pickup_id=pickup_id)))
+
+    def codes_public_key(self) -> PublicKeyResponse:
+        """GET /codes/public-key: the key that checks signed codes offline."""
+        return PublicKeyResponse.model_validate(self._send("GET", "/codes/public-key", auth=False))
 
     # -- orders and account --------------------------------------------------
     def lookup_order(self, number: str, email: str) -> GuestOrderView:

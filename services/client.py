@@ -7,6 +7,7 @@ reload keeps the user signed in.
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import httpx
@@ -14,11 +15,16 @@ import httpx
 from app.protocol.auth import TokenResponse, UserPublic
 from app.protocol.orders import GuestOrderView
 from services.account import AccountService
+from services.agent_desk import AgentDeskService
 from services.api_client import ApiClient, make_http_client, make_stream_client
 from services.attachments import AttachmentsService
+from services.faq import FaqService
 from services.loyalty import LoyaltyService
 from services.messaging import MessagingService
+from services.notifications import NotificationsService
 from services.orders import OrdersService
+from services.pickups import PickupService
+from services.proactive_help import ProactiveHelpService
 from services.profile import ProfileService
 from services.returns import ReturnsService
 from services.storage.engine import open_cache, remove_cache
@@ -37,9 +43,15 @@ class AccountSession:
         self.orders = OrdersService(self.sync)
         self.profile = ProfileService(self.sync)
         self.messaging = MessagingService(self.sync)
+        self.agent_desk = AgentDeskService(self.sync, str(user.id), user.name)
+        self.proactive_help = ProactiveHelpService(self.sync)
+        self.faq = FaqService(self.sync)
         self.returns = ReturnsService(self.sync)
-        self.attachments = AttachmentsService(api)
+        self.photo_dir = core.device_dir / f"photos-{user.id}"
+        self.attachments = AttachmentsService(api, self.photo_dir)
         self.loyalty = LoyaltyService(self.sync, api)
+        self.pickups = PickupService(self.sync, api)
+        self.notifications = NotificationsService(self.sync)
         self.account = AccountService(self.sync, api, self.cache_path, forget_account=self.sign_out)
 
     def close(self) -> None:
@@ -53,6 +65,7 @@ class AccountSession:
         self.api.logout()
         self.engine.dispose()
         remove_cache(self.cache_path)
+        shutil.rmtree(self.photo_dir, ignore_errors=True)
         self.core.forget_tokens()
 
 
@@ -104,6 +117,12 @@ class ClientCore:
         """Guest tracking without signing in (blocking). Raises ApiError 404 `not_found` for a wrong
         number or email alike, 429 `rate_limited` after many misses, Offline without a network."""
         return ApiClient(self.http, locale=self.locale).lookup_order(number.strip(), email.strip())
+
+    def continue_with(self, token: str) -> tuple[AccountSession, str | None]:
+        """Signed out: sign in with a "continue on another device" code (one-time); also the route it opens."""
+        api = self._api()
+        answer = api.redeem_handoff(token)
+        return AccountSession(self, api, answer.user, self._stream()), answer.route
 
     def sign_in(self, email: str, password: str) -> AccountSession:
         api = self._api()

@@ -6,7 +6,7 @@ view models (`OrderSummary`, `OrderDetail`, `Parcel`) carry instants as aware da
 money in minor units; views format both through the translator.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -303,7 +303,7 @@ class OrdersService:
         return thread_id
 
 
-def entities_touch_orders(entities: Iterable[str]) -> bool:
-    """Whether a change notification can alter what an order screen shows."""
-    watched = {Entity.ORDER.value, Entity.SHIPMENT.value, Entity.RETURN.value, Entity.THREAD.value, "*"}
-    return bool(watched & set(entities))
+# The entities whose changes can alter what an order screen shows ("*": a full reset).
+ORDER_SCREEN_ENTITIES = frozenset({Entity.ORDER.value, Entity.SHIPMENT.value, Entity.RETURN.value,
+                                   Entity.THREAD.value, "*"})
+

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import select
 
 from app.protocol.entities import ReturnKind, ReturnStatus
-from app.protocol.mutations import RefundMethod, Remedy, ReturnCancel, ReturnCreate, ReturnLine, ReturnUpdate
+from app.protocol.mutations import (
+    RefundMethod,
+    Remedy,
+    ReturnCancel,
+    ReturnCreate,
+    ReturnLine,
+    ReturnUpdate,
+)
 from app.protocol.sync import Entity
 from services.ids import new_id
 from services.overlay import Row, add, apply_overlay, patch

@@ -19,7 +19,12 @@ from typing import Literal
 import httpx
 from sqlalchemy import Engine
 
-from app.protocol.sync import MAX_MUTATIONS_PER_PUSH, MutationIn, PullRequest, PushRequest
+from app.protocol.sync import (
+    MAX_MUTATIONS_PER_PUSH,
+    MutationIn,
+    PullRequest,
+    PushRequest,
+)
 from services.api_client import ApiClient
 from services.errors import (
     ApiError,
@@ -80,7 +85,7 @@ class SyncEngine:
             pending = outbox_repo.count_unacknowledged(conn)
         last = state.get("last_synced_at")
         self.status = SyncStatus(pending=pending,
-                                 last_synced_at=datetime.fromisoformat(last.replace("Z", "+00:00")) if last else None)
+                                 last_synced_at=datetime.fromisoformat(last) if last else None)
 
     # -- listeners -------------------------------------------------------------
     def on_status(self, callback: Callable[[SyncStatus], None]) -> Callable[[], None]:
@@ -144,7 +149,7 @@ class SyncEngine:
                     state = cache.read_state(conn)
                 last = state.get("last_synced_at")
                 self._set_status(connectivity="online", syncing=False, pending=pending, last_error=None,
-                                 last_synced_at=datetime.fromisoformat(last.replace("Z", "+00:00")) if last else None)
+                                 last_synced_at=datetime.fromisoformat(last) if last else None)
                 self.notify_changes(changed)
             except Offline:
                 self._set_status(connectivity="offline", syncing=False)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import flet as ft
 
 from app.i18n import Translator
 from app.state.account import AccountState
-from services.account import DeviceInfo, PendingChange
 from views import theme
 from views.hooks import use_translator
+
+if TYPE_CHECKING:
+    from services.account import DeviceInfo, PendingChange
 
 
 def entity_line(entity: str, count: int, t: Translator) -> str | None:

@@ -6,11 +6,19 @@ A wrong email and an unknown number get the same message, on purpose.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import flet as ft
 
 from app.i18n import Translator
-from app.state.guest_lookup import INVALID_EMAIL, MISSING_FIELDS, NOT_FOUND, OFFLINE, RATE_LIMITED, GuestLookupState
-from services.tracking import GuestOrder
+from app.state.guest_lookup import (
+    INVALID_EMAIL,
+    MISSING_FIELDS,
+    NOT_FOUND,
+    OFFLINE,
+    RATE_LIMITED,
+    GuestLookupState,
+)
 from views import theme
 from views.components.detail_page import DetailView
 from views.components.layout import Pill
@@ -18,6 +26,9 @@ from views.components.notice import Notice
 from views.components.tracking import ParcelCard
 from views.hooks import use_app, use_translator
 from views.orders import status_style
+
+if TYPE_CHECKING:
+    from services.tracking import GuestOrder
 
 
 def error_text(code: str, t: Translator) -> tuple[str, str]:
@@ -61,7 +72,7 @@ def GuestOrderView(order: GuestOrder, t: Translator) -> list[ft.Control]:
     controls: list[ft.Control] = [summary]
     if order.cancelled_at is not None:
         controls.append(Notice(t._("This order was cancelled on {date}").format(date=t.date(order.cancelled_at)),
-                               tone="info", icon=ft.Icons.BLOCK))
+                               tone="neutral", icon=ft.Icons.BLOCK))
     for n, parcel in enumerate(order.parcels, start=1):
         controls.append(ParcelCard(parcel, n, len(order.parcels), key=parcel.tracking_number))  # type: ignore[call-arg]
     if not order.parcels and order.cancelled_at is None:
@@ -123,7 +134,8 @@ def GuestLookupView() -> ft.View:
         form.append(Notice(headline, body, tone="error", identifier="lookup-error"))
     form.append(ft.FilledButton(content=button_content, on_click=submit, disabled=state.busy, height=48,
                                 width=float("inf")))
-    card = ft.Card(semantic_container=False, content=ft.Container(padding=theme.L, content=ft.Column(form, spacing=theme.M, tight=True)))
+    card = ft.Card(semantic_container=False, content=ft.Container(padding=theme.L, content=ft.Column(
+        form, spacing=theme.M, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)))
     # A short form reads better narrow: capped at 520 px, full width on phones.
     return DetailView("/track", title, "/", [
         ft.Container(alignment=ft.Alignment.TOP_CENTER, content=ft.Container(width=520, content=card))])

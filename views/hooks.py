@@ -7,7 +7,7 @@ from typing import Literal, TypeVar
 
 import flet as ft
 
-from app.context import AppContext, AppContextKey
+from app.context import AppContext
 from app.i18n import Translator
 from views import theme
 
@@ -46,15 +46,49 @@ class Viewport:
         return self.size == "desktop"
 
 
-ViewportKey: ft.ContextProvider[Viewport] = ft.create_context(Viewport())
+@dataclass(frozen=True, eq=False)
+class SessionBinding:
+    """What every component of one Flet session reaches: its `AppContext` and its `Viewport`."""
+
+    ctx: AppContext
+    viewport: Viewport
+
+
+# Why not `ft.create_context`: Flet finds a context value by walking up the parent components
+# through weak references. A component that re-renders on its own (an observable it watches
+# changed) after its parent was re-created can find that chain cut: `use_context` returns the
+# default, the render raises, and the exception ends Flet's update scheduler task, so the whole
+# session silently stops updating (seen on the loyalty card: no layout change after a resize).
+# The page is reachable from every render, so one binding per Flet session, keyed by its id.
+_BINDINGS: dict[str, SessionBinding] = {}
+
+
+def bind_session(page: ft.Page, ctx: AppContext) -> SessionBinding:
+    """Register the session's context and a viewport that follows the window width."""
+    binding = SessionBinding(ctx, Viewport(size_class(page.width)))
+    _BINDINGS[page.session.id] = binding
+
+    def on_resize(e: ft.PageResizeEvent) -> None:
+        binding.viewport.resize(e.width)
+
+    page.on_resize = on_resize
+    return binding
+
+
+def unbind_session(page: ft.Page) -> None:
+    _BINDINGS.pop(page.session.id, None)
+
+
+def _binding() -> SessionBinding:
+    binding = _BINDINGS.get(ft.context.page.session.id)
+    if binding is None:
+        raise RuntimeError("no AppContext for this Flet session: render views after views.shell.mount")
+    return binding
 
 
 def use_app() -> AppContext:
-    """The session's `AppContext` (provided by `views.shell.App`)."""
-    ctx = ft.use_context(AppContextKey)
-    if ctx is None:
-        raise RuntimeError("AppContext missing: render views inside views.shell.App")
-    return ctx
+    """The session's `AppContext` (bound by `views.shell.mount`)."""
+    return _binding().ctx
 
 
 def use_observable(obj: ObservableT) -> ObservableT:
@@ -71,5 +105,5 @@ def use_translator() -> Translator:
 
 
 def use_viewport() -> Viewport:
-    """The window size (re-renders the caller when it crosses into another size)."""
-    return ft.use_context(ViewportKey)
+    """The window size (re-renders the caller when it crosses into another size class)."""
+    return use_observable(_binding().viewport)

@@ -7,15 +7,25 @@ Reads only the cache, so it opens offline; it follows the parcel live while it i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import flet as ft
 
 from app.i18n import Translator
 from app.protocol.entities import FulfilmentKind, OrderStatus
 from app.protocol.errors import RejectionCode
-from app.state.order_detail import PROBLEM_REPORTED, OrderDetailState
-from services.orders import BLOCKED_PICKUP, CANCEL_PENDING, OrderDetail, Refusal
+from app.state.order_detail import (
+    ACTION_FAILED,
+    BLOCKED_PICKUP,
+    CANCEL_PENDING,
+    DESCRIPTION_TOO_LONG,
+    PROBLEM_REPORTED,
+    OrderDetailState,
+)
+from app.state.proactive_help import PARCEL_DELAYED
 from views import theme
 from views.components.detail_page import DetailView
+from views.components.help_offer import HelpOfferCard
 from views.components.layout import EmptyState, Pill
 from views.components.notice import Notice, show_snack
 from views.components.offline_banner import OfflineBanner
@@ -23,6 +33,10 @@ from views.components.tracking import ParcelCard
 from views.hooks import use_app, use_observable, use_translator
 from views.order_problem import ReportProblemDialog
 from views.orders import status_style
+from views.pickup import PickupLink
+
+if TYPE_CHECKING:
+    from services.orders import OrderDetail, Refusal
 
 RETURNABLE_STATUSES = {OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.COLLECTED}
 
@@ -148,7 +162,7 @@ def state_notices(detail: OrderDetail, t: Translator) -> list[ft.Control]:
         notices.append(Notice(
             title, t._("If you already paid, the money goes back to your {payment} within 3–5 working days.").format(
                 payment=payment_label(detail.payment_method, t)),
-            tone="info", icon=ft.Icons.BLOCK, identifier="cancelled"))
+            tone="neutral", icon=ft.Icons.BLOCK, identifier="cancelled"))
     elif detail.status == OrderStatus.READY_FOR_PICKUP:
         notices.append(Notice(t._("Ready for pickup"),
                               t._("Bring your pickup code or this screen to the store. Please bring ID for "
@@ -203,7 +217,7 @@ def CancelAction(detail: OrderDetail, state: OrderDetailState) -> ft.Control:
 def reports_card(detail: OrderDetail, t: Translator) -> ft.Control:
     rows: list[ft.Control] = []
     for report in detail.reports:
-        opened = t.datetime(report.opened_at, "short") if report.opened_at else ""
+        opened = t.moment(report.opened_at) if report.opened_at else ""
         status = t._("Sending…") if report.pending else (
             t._("Closed") if report.status == "closed" else t._("Our team will reply"))
         rows.append(ft.Row(
@@ -224,6 +238,8 @@ def OrderDetailPage(order_id: str) -> ft.View:
     ctx = use_app()
     t = use_translator()
     session = use_observable(ctx.session)
+    sync = use_observable(ctx.session.sync)
+    offers = use_observable(ctx.help_offers)
     state: OrderDetailState = ft.use_state(lambda: OrderDetailState(order_id=order_id))[0]  # type: ignore[arg-type,return-value]
     reporting, set_reporting = ft.use_state(False)
     page = ft.context.page
@@ -234,6 +250,7 @@ def OrderDetailPage(order_id: str) -> ft.View:
         if account is not None:
             state.bind(account.orders, account.sync, session.dispatcher)
             await state.refresh()
+            await offers.bind(account.proactive_help)
 
     ft.use_effect(mount, dependencies=[], cleanup=state.unbind)
 
@@ -263,12 +280,21 @@ def OrderDetailPage(order_id: str) -> ft.View:
         spacing=2,
         tight=True,
     )
-    body: list[ft.Control] = [header, OfflineBanner()]
+    body: list[ft.Control] = [header]
+    if sync.active and sync.connectivity == "offline":
+        body.append(OfflineBanner())
+    if state.error in (ACTION_FAILED, DESCRIPTION_TOO_LONG):
+        body.append(Notice(t._("That didn't work"), t._("The description is too long.") if state.error == DESCRIPTION_TOO_LONG
+                           else t._("Please try again. If it keeps happening, sign out and in again."), tone="error"))
     if state.notice == PROBLEM_REPORTED:
         body.append(Notice(t._("We opened a conversation about this order"),
                            t._("Our team will get back to you there, usually within one working day."),
                            tone="success", identifier="problem-reported"))
     body.extend(state_notices(detail, t))
+    # A parcel running late: offer help right here, before the shopper has to ask (issue 4).
+    body.extend(HelpOfferCard(o, key=o.key) for o in offers.offers_for(PARCEL_DELAYED, detail.id))  # type: ignore[call-arg]
+    if detail.fulfilment == FulfilmentKind.PICKUP:
+        body.append(PickupLink(detail.id, key=f"pickup-{detail.status}"))  # type: ignore[call-arg]  # issue 5
 
     if detail.parcels:
         can_report = bool(detail.problem_kinds)

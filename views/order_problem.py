@@ -17,9 +17,9 @@ MAX_DESCRIPTION = 4000
 
 def kind_label(kind: str, t: Translator) -> str:
     labels: dict[str, str] = {
-        ProblemKind.NOT_RECEIVED: t._("My order hasn't arrived"),
-        ProblemKind.DAMAGED: t._("Something arrived damaged"),
-        ProblemKind.WRONG_ITEM: t._("I received the wrong item"),
+        ProblemKind.NOT_RECEIVED: t._("It hasn't arrived"),
+        ProblemKind.DAMAGED: t._("Something is damaged"),
+        ProblemKind.WRONG_ITEM: t._("Wrong item received"),
     }
     return labels.get(kind, kind)
 
@@ -67,15 +67,18 @@ def ReportProblemDialog(open: bool, kinds: tuple[str, ...], busy: bool,
                         content=ft.Column([ft.Radio(value=k, label=kind_label(k, t)) for k in kinds], spacing=0,
                                           tight=True),
                     ),
-                    ft.TextField(label=t._("Description (optional)"), hint_text=hint, value=description,
+                    # The guidance is a helper below the field, not a hint inside it: a hint becomes part
+                    # of the field's accessible name once it shows, and screen readers repeat it.
+                    ft.TextField(label=t._("Description (optional)"), helper=ft.Text(hint, size=12, max_lines=3),
+                                 value=description,
                                  multiline=True, min_lines=3, max_lines=6, max_length=MAX_DESCRIPTION,
                                  on_change=on_text, border_radius=12),
                 ],
                 spacing=theme.M,
                 tight=True,
-                scroll=ft.ScrollMode.AUTO,
             ),
         ),
+        scrollable=True,
         actions=[
             ft.TextButton(t._("Close"), on_click=lambda: on_dismiss()),
             ft.FilledButton(content=send_content, on_click=send, disabled=busy or not kind),

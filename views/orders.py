@@ -10,7 +10,13 @@ import flet as ft
 
 from app.i18n import Translator
 from app.protocol.entities import OrderStatus
-from services.orders import FILTER_ALL, FILTER_DELIVERED, FILTER_OPEN, FILTER_RETURNS, FILTERS
+from app.state.orders import (
+    FILTER_ALL,
+    FILTER_DELIVERED,
+    FILTER_OPEN,
+    FILTER_RETURNS,
+    FILTERS,
+)
 from views import theme
 from views.components.icon_action import IconAction
 from views.components.layout import EmptyState, Pill, ScreenBody

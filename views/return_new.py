@@ -17,6 +17,7 @@ import flet as ft
 
 from app.i18n import Translator
 from app.protocol.returns import MAX_ATTACHMENTS
+from app.state.proactive_help import RETURN_FLOW
 from app.state.return_draft import (
     DESCRIPTION_MISSING,
     NO_ITEMS,
@@ -27,6 +28,7 @@ from app.state.return_draft import (
 )
 from views import theme
 from views.components.detail_page import DetailView
+from views.components.help_offer import HelpOfferCard
 from views.components.icon_action import IconAction
 from views.components.layout import EmptyState
 from views.components.offline_banner import OfflineBanner
@@ -389,10 +391,24 @@ def ReturnNewView() -> ft.View:
     draft, _ = ft.use_state(lambda: returns.new_draft(order_id))  # type: ignore[arg-type, return-value]
     use_observable(draft)
 
+    offers = use_observable(ctx.help_offers)
+
     async def load() -> None:
+        account = ctx.session.account
+        if account is not None:
+            await offers.bind(account.proactive_help)  # dismissed offers stay dismissed
         await draft.load()
 
     ft.use_effect(load, dependencies=[])
+    # Where the shopper is in the flow (none, return, warranty, withdrawal confirmation): going
+    # back and forth between these is what `return_flow_offer` looks for.
+    step = 3 if draft.confirming else {"return": 1, "warranty_claim": 2}.get(draft.journey or "", 0)
+
+    def note_step() -> None:
+        if order_id:
+            offers.note_return_step(order_id, step)
+
+    ft.use_effect(note_step, dependencies=[step])
     offline = sync.active and sync.connectivity == "offline"
     title = t._("Start a return")
 
@@ -439,6 +455,9 @@ def ReturnNewView() -> ft.View:
             weight=ft.FontWeight.W_600)))
         controls.append(JourneyTile(draft, preview, "return"))
         controls.append(JourneyTile(draft, preview, "warranty_claim"))
+        # Right where the shopper hesitates, between the options and the form.
+        controls += [HelpOfferCard(offer, key=offer.key)  # type: ignore[call-arg]
+                     for offer in offers.offers_for(RETURN_FLOW, order_id)]
         if draft.journey in ("return", "warranty_claim"):
             controls.append(JourneyForm(draft, preview, offline, key=draft.journey))  # type: ignore[call-arg]
     return view(controls)

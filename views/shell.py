@@ -14,23 +14,43 @@ from dataclasses import dataclass
 
 import flet as ft
 
-from app.context import AppContext, AppContextKey
+from app.context import AppContext
 from app.i18n import Translator
 from views import theme
 from views.account import AccountScreen
-from views.coming_soon import HelpScreen
+from views.agent_desk import AgentScreens
 from views.components.brand import BrandMark, WordMark
+from views.components.continue_elsewhere import ROUTE as CONTINUE_ELSEWHERE_ROUTE
+from views.components.continue_elsewhere import (
+    ContinueElsewhereAction,
+    ContinueElsewhereView,
+)
 from views.components.layout import Centered
 from views.components.sync_status import SyncStatusIndicator
-from views.hooks import Viewport, ViewportKey, size_class, use_observable, use_translator, use_viewport
-from views.loyalty import LoyaltyScreen
+from views.continue_here import ContinueView
+from views.conversation import ConversationView, NewConversationView
+from views.conversations import ConversationsView
+from views.faq_article import FaqArticleView
 from views.guest_lookup import GuestLookupView
+from views.help import HelpScreen
+from views.hooks import (
+    bind_session,
+    unbind_session,
+    use_observable,
+    use_translator,
+    use_viewport,
+)
+from views.kiosk import KioskScreens
+from views.loyalty import LoyaltyScreen
+from views.notifications import NotificationBell, NotificationsView
 from views.order_detail import OrderDetailView
 from views.orders import OrdersScreen
+from views.pickup import PickupView
 from views.return_detail import ReturnDetailView
 from views.return_new import ReturnNewView
 from views.returns import ReturnsScreen
 from views.sign_in import SignInView
+from views.staff import StaffScreens
 
 APP_TITLE = "nahtlos"
 
@@ -98,7 +118,7 @@ def Shell() -> ft.View:
                 leading=ft.Container(BrandMark(32), alignment=ft.Alignment.CENTER_RIGHT),
                 leading_width=48,
                 automatically_imply_leading=False,
-                actions=[SyncStatusIndicator()],
+                actions=[ContinueElsewhereAction(), NotificationBell(), SyncStatusIndicator()],
                 bgcolor=ft.Colors.SURFACE,
             ),
             controls=[content],
@@ -141,7 +161,7 @@ def Shell() -> ft.View:
                     header=True,
                     content=ft.Text(title, theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.W_600),
                 ),
-                SyncStatusIndicator(),
+                ft.Row([ContinueElsewhereAction(), NotificationBell(), SyncStatusIndicator()], spacing=0, tight=True),
             ],
             alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
         ),
@@ -177,6 +197,14 @@ def _routes() -> list[ft.Route]:
         ft.Route(path="/returns/new", component=ReturnNewView),
         ft.Route(path="/returns/:id", component=ReturnDetailView),
         ft.Route(path="/orders/:id", component=OrderDetailView),
+        ft.Route(path="/help/articles/:slug", component=FaqArticleView),
+        ft.Route(path="/help/conversations", component=ConversationsView),
+        ft.Route(path="/help/conversations/new", component=NewConversationView),
+        ft.Route(path="/help/conversations/:id", component=ConversationView),
+        ft.Route(path="/pickups/:id", component=PickupView),
+        ft.Route(path="/notifications", component=NotificationsView),
+        ft.Route(path=CONTINUE_ELSEWHERE_ROUTE, component=ContinueElsewhereView),
+        ft.Route(path="/continue", component=ContinueView),  # just signed in by a handoff link: forwards
     ]
 
 
@@ -184,6 +212,7 @@ def _guest_routes() -> list[ft.Route]:
     """Signed out: guest tracking, and the sign-in screen for every other URL (it opens after sign-in)."""
     return [
         ft.Route(path="/track", component=GuestLookupView),
+        ft.Route(path="/continue", component=ContinueView),  # a handoff link from another device
         ft.Route(path="/:rest*", component=SignInView),
     ]
 
@@ -226,6 +255,12 @@ def Screens(ctx: AppContext) -> ft.View | list[ft.View] | ft.Control:
 
     if session.restoring:
         return SplashView()
+    if ctx.mode == "kiosk" and ctx.kiosk is not None:
+        return KioskScreens(ctx.kiosk)  # the in-store kiosk's face (views.kiosk)
+    if ctx.mode == "agent":
+        return AgentScreens(session.signed_in)  # the support desk's face (views.agent_desk)
+    if ctx.mode == "staff":
+        return StaffScreens(session.signed_in)  # the staff tablet's face (views.staff)
     if not session.signed_in:
         return ft.Router(_guest_routes(), manage_views=True, key="guest")  # type: ignore[call-arg]
     return ft.Router(_routes(), manage_views=True, key="shopper")  # type: ignore[call-arg]
@@ -233,26 +268,13 @@ def Screens(ctx: AppContext) -> ft.View | list[ft.View] | ft.Control:
 
 @ft.component
 def App(ctx: AppContext) -> ft.Control | list[ft.View]:
-    """Root component: provides the context and the viewport, restores the saved session."""
-    page = ft.context.page
-    # A new Viewport per render is discarded after the first: use_state keeps the original.
-    viewport, _ = ft.use_state(Viewport(size_class(page.width)))
-
-    def on_mount() -> None:
-        viewport.resize(page.width)
-
-        def on_resize(e: ft.PageResizeEvent) -> None:
-            viewport.resize(e.width)
-
-        page.on_resize = on_resize
+    """Root component: restores the saved session, then shows the screens of the app's mode."""
 
     async def restore() -> None:
         await ctx.session.restore()
 
-    ft.use_effect(on_mount, dependencies=[])
     ft.use_effect(restore, dependencies=[])
-
-    return AppContextKey(ctx, lambda: ViewportKey(viewport, lambda: Screens(ctx)))
+    return Screens(ctx)
 
 
 def mount(page: ft.Page, ctx: AppContext) -> None:
@@ -260,7 +282,10 @@ def mount(page: ft.Page, ctx: AppContext) -> None:
     page.title = APP_TITLE
     theme.apply(page)
 
+    bind_session(page, ctx)
+
     async def on_close(_: ft.Event[ft.Page]) -> None:
+        unbind_session(page)
         await ctx.close()
 
     page.on_close = on_close

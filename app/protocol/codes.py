@@ -29,6 +29,8 @@ class CodeFailure(StrEnum):
     FORGED = "forged"  # not made by this server, malformed or altered
     EXPIRED = "expired"
     WRONG_KIND = "wrong_kind"  # a real code, shown where another kind was expected
+    OTHER_STORE = "other_store"  # a real code bound to another store than the device's
+    ALREADY_USED = "already_used"  # a one-time code (handoff) that was redeemed before
 
 
 class CodePayload(BaseModel):

@@ -210,6 +210,16 @@ class ThreadPublic(BaseModel):
     customer_read_seq: int = 0
     rating: int | None = None
     rating_comment: str | None = None
+    # Conversations (issue 4). Read receipts are message `position`s: the customer has read up to
+    # `customer_read_seq`, the bot or an agent up to `agent_read_seq`; `last_position` is the newest.
+    agent_read_seq: int = 0
+    last_position: int = 0
+    agent_name: str | None = None
+    human_requested_at: str | None = None
+    closed_at: str | None = None
+    queue_position: int | None = None  # 1 = next; only while waiting for an agent
+    expected_wait_minutes: int | None = None  # an estimate from the queue position
+    context: dict[str, str] | None = None  # where it was started from: article, query, topic
 
 
 class SenderKind(StrEnum):
@@ -228,6 +238,54 @@ class MessagePublic(BaseModel):
     sent_at: str
     client_time: str | None = None
     attachment_ids: list[str] = Field(default_factory=list)
+    position: int = 0  # 1, 2, ... within the thread, in server commit order (read receipts refer to it)
+
+
+class ContextOrderPublic(BaseModel):
+    id: str
+    number: str
+    status: str
+    placed_at: str
+    total: int
+    currency: str
+    fulfilment: str
+    tracking_status: str | None = None  # the newest tracking event of any parcel
+    tracking_at: str | None = None
+    tracking_text: dict[str, str] | None = None
+
+
+class ContextReturnPublic(BaseModel):
+    id: str
+    order_number: str
+    kind: str
+    status: str
+    created_at: str
+
+
+class ContextThreadPublic(BaseModel):
+    id: str
+    subject: str
+    status: str
+    created_at: str
+    order_id: str | None = None
+    rating: int | None = None
+    last_message_preview: str | None = None
+
+
+class CustomerContextPublic(BaseModel):
+    """What a support agent sees next to a conversation (`agent` scope, one row per shopper):
+    a snapshot refreshed whenever one of the shopper's threads changes in the agent's queue."""
+
+    id: str  # the customer's user id
+    name: str
+    email: str
+    locale: str
+    member_since: str | None = None
+    loyalty_tier: str | None = None
+    loyalty_balance: int | None = None
+    orders: list[ContextOrderPublic] = Field(default_factory=list)  # newest first
+    returns: list[ContextReturnPublic] = Field(default_factory=list)  # newest first
+    threads: list[ContextThreadPublic] = Field(default_factory=list)  # every thread, newest first
 
 
 class PickupStatus(StrEnum):
@@ -236,6 +294,16 @@ class PickupStatus(StrEnum):
     CHECKED_IN = "checked_in"
     HANDED_OVER = "handed_over"
     CANCELLED = "cancelled"
+
+
+class HandoverExceptionPublic(BaseModel):
+    """A handover that happened although the pickup could not be closed (e.g. cancelled meanwhile)."""
+
+    id: str
+    at: str
+    by: str
+    recipient_name: str
+    reason: str  # the pickup's status when the handover arrived: "cancelled"
 
 
 class PickupPublic(BaseModel):
@@ -255,6 +323,9 @@ class PickupPublic(BaseModel):
     handed_over_at: str | None = None
     handed_over_by: str | None = None
     hold_until: str | None = None
+    handed_over_to: str | None = None  # the recipient's name as staff recorded it
+    # Store scope only: handovers staff must follow up (the shopper's copy leaves them out).
+    exceptions: list[HandoverExceptionPublic] = Field(default_factory=list)
 
 
 class NotificationPublic(BaseModel):

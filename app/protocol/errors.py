@@ -29,6 +29,13 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     IMAGE_TOO_LARGE = "image_too_large"  # an upload whose pixel dimensions are too large (image bomb)
     SERVER_BUSY = "server_busy"
+    # Scanned codes (kiosk sign-in, handoff); one code per CodeFailure, never a session.
+    CODE_FORGED = "code_forged"
+    CODE_EXPIRED = "code_expired"
+    CODE_WRONG_KIND = "code_wrong_kind"
+    CODE_OTHER_STORE = "code_other_store"
+    CODE_ALREADY_USED = "code_already_used"
+    KIOSK_SESSION_LIMITED = "kiosk_session_limited"  # a kiosk session asked for more than it may
     INTERNAL_ERROR = "internal_error"
 
 
@@ -57,9 +64,15 @@ class RejectionCode(StrEnum):
     REWARD_UNAVAILABLE = "reward_unavailable"
     INSUFFICIENT_POINTS = "insufficient_points"
     THREAD_CLOSED = "thread_closed"
+    THREAD_NOT_CLOSED = "thread_not_closed"  # thread.rate before the conversation was closed
+    THREAD_TAKEN = "thread_taken"  # another agent already took the conversation
     ALREADY_HANDED_OVER = "already_handed_over"
     PICKUP_NOT_READY = "pickup_not_ready"
     AGE_CHECK_REQUIRED = "age_check_required"
+    RETURN_NOT_DROPPABLE = "return_not_droppable"  # return.drop_off for a return not waiting for it
+    KIOSK_SESSION_LIMITED = "kiosk_session_limited"  # same string and message as the ErrorCode
+    PICKUP_CODE_INVALID = "pickup_code_invalid"
+    RECIPIENT_NOT_ALLOWED = "recipient_not_allowed"
 
 
 class ErrorBody(BaseModel):

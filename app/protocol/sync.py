@@ -28,6 +28,7 @@ class Entity(StrEnum):
     STORE = "store"
     FAQ_CATEGORY = "faq_category"
     FAQ_ARTICLE = "faq_article"
+    CUSTOMER_CONTEXT = "customer_context"  # agent scope only: the shopper next to a conversation
 
 
 class Op(StrEnum):

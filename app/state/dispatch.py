@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Collection, Coroutine
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +75,22 @@ class UiDispatcher:
             fn(*args)
         except Exception:
             logger.exception("UI callback %r failed", fn)
+
+
+class ChangeSource(Protocol):
+    """What reports changed entity names after a sync (the sync engine)."""
+
+    def on_changes(self, callback: Callable[[set[str]], None]) -> Callable[[], None]: ...
+
+
+def watch_entities(source: ChangeSource, dispatcher: UiDispatcher, entities: Collection[str],
+                   coro_fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Callable[[], None]:
+    """Run ``coro_fn(*args)`` on the UI loop after every sync that changed one of ``entities``
+    ("*" stands for a full reset). Returns the function that stops watching."""
+    watched = frozenset(entities)
+
+    def on_changes(changed: set[str]) -> None:
+        if watched & set(changed):
+            dispatcher.spawn(coro_fn, *args)
+
+    return source.on_changes(on_changes)

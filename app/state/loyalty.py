@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.dispatch import UiDispatcher
+from app.state.dispatch import UiDispatcher, watch_entities
 from services.codes import qr_png
 from services.errors import ApiError, Offline
 from services.loyalty import balance_by_month, progress
@@ -70,16 +70,13 @@ class LoyaltyState:
         self.unbind()
         self._service = service
 
-        def on_changes(entities: set[str]) -> None:
-            if _WATCHED & set(entities):
-                dispatcher.spawn(self._refresh_for, service)
-
         def on_status(status: SyncStatus) -> None:
             # Back online: renew the card in the background if it is getting old.
             if status.connectivity == "online" and not status.syncing:
                 dispatcher.spawn(self._card_for, service, False)
 
-        self._unsubscribe = [engine.on_changes(on_changes), engine.on_status(on_status)]
+        self._unsubscribe = [watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service),
+                             engine.on_status(on_status)]
 
     def unbind(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -16,14 +16,21 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.state.coalesce import Coalesced
-from app.state.dispatch import UiDispatcher
-from services.orders import entities_touch_orders
+from app.state.dispatch import UiDispatcher, watch_entities
+from services.orders import (
+    BLOCKED_PICKUP,
+    BLOCKED_SHIPPED,
+    CANCEL_PENDING,
+    ORDER_SCREEN_ENTITIES,
+)
 
 if TYPE_CHECKING:
     from services.orders import OrderDetail, OrdersService
     from services.sync import SyncEngine
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["BLOCKED_PICKUP", "BLOCKED_SHIPPED", "CANCEL_PENDING", "OrderDetailState"]
 
 # What the screen confirms after an action (views translate them).
 CANCEL_REQUESTED = "cancel_requested"
@@ -66,11 +73,7 @@ class OrderDetailState:
         self.unbind()
         self._service = service
 
-        def on_changes(entities: set[str]) -> None:
-            if entities_touch_orders(entities):
-                dispatcher.spawn(self._refresh_for, service)
-
-        self._unsubscribe = engine.on_changes(on_changes)
+        self._unsubscribe = watch_entities(engine, dispatcher, ORDER_SCREEN_ENTITIES, self._refresh_for, service)
 
     def unbind(self) -> None:
         """The screen closed (or the account signed out): stop following the cache."""

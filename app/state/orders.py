@@ -15,15 +15,24 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.dispatch import UiDispatcher
+from app.state.dispatch import UiDispatcher, watch_entities
 from services.errors import NahtlosError, Offline
-from services.orders import FILTER_ALL, FILTERS, matches_filter
+from services.orders import (
+    FILTER_ALL,
+    FILTER_DELIVERED,
+    FILTER_OPEN,
+    FILTER_RETURNS,
+    FILTERS,
+    matches_filter,
+)
 
 if TYPE_CHECKING:
     from services.orders import OrdersService, OrderSummary
     from services.sync import SyncEngine
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["FILTERS", "FILTER_ALL", "FILTER_DELIVERED", "FILTER_OPEN", "FILTER_RETURNS", "OrdersState"]
 
 # Entities whose changes can alter a row of the list (status, totals, pending overlay, the
 # "delayed" flag from a parcel, the return filter); "*" is a wiped cache.
@@ -59,11 +68,7 @@ class OrdersState:
         self._service = service
         self._engine = engine
 
-        def on_changes(entities: set[str]) -> None:
-            if _WATCHED & set(entities):
-                dispatcher.spawn(self._refresh_for, service)
-
-        self._unsubscribe = engine.on_changes(on_changes)
+        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
 
     def unbind(self) -> None:
         """Forget the account's orders (sign-out): nothing of it may stay on screen."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.dispatch import UiDispatcher
+from app.state.dispatch import UiDispatcher, watch_entities
 from app.state.return_draft import ReturnDraft
 from services.codes import expires_at, qr_png
 from services.returns import Step, timeline
@@ -122,11 +122,7 @@ class ReturnsState:
         self._service = service
         self._attachments = attachments
 
-        def on_changes(entities: set[str]) -> None:
-            if _WATCHED & set(entities):
-                dispatcher.spawn(self._refresh_for, service)
-
-        self._unsubscribe = engine.on_changes(on_changes)
+        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
 
     def unbind(self) -> None:
         if self._unsubscribe is not None:

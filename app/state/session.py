@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,7 @@ class SessionState:
     busy: bool = False
     restoring: bool = True
     error: str | None = None
+    landing_route: str | None = None  # where a "continue on another device" link sign-in opens
 
     _account: AccountSession | None = field(default=None, repr=False)
     # The user picked a language on this device before signing in: that choice beats the
@@ -116,6 +118,36 @@ class SessionState:
         finally:
             self.busy = False
         return False
+
+    async def continue_with(self, token: str, open_route: Callable[[str], None] | None = None) -> str | None:
+        """User action: open a "continue on another device" link while signed out.
+
+        Returns the route to open; on failure None, and ``error`` holds the server's code
+        (``code_already_used``, ``code_expired``, ...). ``open_route`` is called with the route
+        just before the account is attached, so the signed-in screens start on it.
+        """
+        if self.busy:
+            return None
+        self.busy = True
+        self.error = None
+        try:
+            account, route = await asyncio.to_thread(self.client.continue_with, token)
+        except Offline:
+            self.error = OFFLINE
+        except ApiError as exc:
+            self.error = exc.code or UNKNOWN
+        except Exception:
+            logger.exception("continuing from another device failed")
+            self.error = UNKNOWN
+        else:
+            self.landing_route = route or "/"
+            if open_route is not None:
+                open_route(self.landing_route)
+            await self._attach(account)
+            return route or "/"
+        finally:
+            self.busy = False
+        return None
 
     async def sign_out(self) -> None:
         """User action: sign out; this device's cache and tokens of the account are deleted."""

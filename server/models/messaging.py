@@ -1,6 +1,8 @@
 """Conversation threads and their messages."""
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, Instant, StrId
@@ -8,6 +10,8 @@ from server.models.base import Base, Instant, StrId
 
 class Thread(Base):
     __tablename__ = "thread"
+    # The agents' queue: threads waiting for a person, oldest request first.
+    __table_args__ = (Index("ix_thread_queue", "status", "human_requested_at"),)
 
     id: Mapped[StrId]
     customer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
@@ -25,6 +29,10 @@ class Thread(Base):
     last_message_preview: Mapped[str | None] = mapped_column(String(200))
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(String(2000))
+    # Read receipts are message positions: the bot or an agent has read up to here.
+    agent_read_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where the shopper started it (FAQ article, search query, proactive-help topic).
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Message(Base):
@@ -39,3 +47,5 @@ class Message(Base):
     sent_at: Mapped[Instant]
     client_time: Mapped[str | None] = mapped_column(String(64))
     attachment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 1, 2, ... within the thread in commit order (assigned under the thread's row lock).
+    position: Mapped[int] = mapped_column(default=0, server_default="0")

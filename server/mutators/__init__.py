@@ -19,8 +19,9 @@ from app.protocol.mutations import MUTATION_ARGS, Args
 from server.auth import Principal
 from server.codes import CodeSigner
 from server.errors import Rejected
+from server.kiosk_sessions import kiosk_guard
 
-FEATURE_MODULES = ("profile", "messaging", "orders", "returns", "loyalty", "account")
+FEATURE_MODULES = ("profile", "messaging", "orders", "returns", "loyalty", "account", "pickups", "agent", "drop_off", "faq")
 # Primary keys of domain rows are 40 characters; the wire allows 64 for future id schemes.
 MAX_ROW_ID = 40
 
@@ -57,7 +58,8 @@ def mutator(name: str, roles: set[Role]) -> Callable[[Callable[[MutationContext,
     def register(fn: Callable[[MutationContext, A], dict[str, Any] | None]) -> Callable[[MutationContext, A], dict[str, Any] | None]:
         if name in REGISTRY:
             raise RuntimeError(f"mutator {name} registered twice")
-        REGISTRY[name] = Registered(name, MUTATION_ARGS[name], fn, frozenset(roles))
+        # Kiosk sessions (app.protocol.handoff) run only an allow-list of mutations.
+        REGISTRY[name] = Registered(name, MUTATION_ARGS[name], kiosk_guard(name, fn), frozenset(roles))
         return fn
     return register
 

@@ -115,4 +115,6 @@ def account_delete(ctx: MutationContext, args: AccountDelete) -> dict[str, Any] 
     ctx.session.flush()
     # Last: these tombstones replace anything staged above for the customer's own scope.
     _stage_tombstones(ctx, user, conversation_ids)
+    # The agents' snapshot of this shopper (server.projections.agent_context) goes too.
+    stage(ctx.session, [AGENT], Entity.CUSTOMER_CONTEXT, str(user.id), None)
     return {"deleted": True}

@@ -1,50 +1,139 @@
-"""`thread.create` and `message.send` (idempotent by the client-made ids)."""
+"""The shopper's conversation mutations: `thread.create` (and `.v2`), `message.send`,
+`thread.mark_read`, `thread.request_human`, `thread.close`, `thread.rate`.
 
+Everything is idempotent by the client-made ids; a message gets its `position` in the thread
+under the thread's row lock. While a thread is in `bot` status, the bot (`server.bot`)
+answers each shopper message in the same transaction; after `thread.request_human` it never
+does again. `thread.mark_read` and `thread.close` also serve agents (their side of the receipt,
+closing a conversation they look after); the agent-only mutations are in `server.mutators.agent`.
+"""
+
+import uuid
 from typing import Any
+
+from sqlalchemy import func, select
 
 from app.protocol.auth import Role
 from app.protocol.entities import SenderKind, ThreadStatus
 from app.protocol.errors import RejectionCode
-from app.protocol.mutations import MessageSend, ThreadCreate
+from app.protocol.mutations import (
+    MessageSend,
+    ThreadCreate,
+    ThreadCreateV2,
+    ThreadMarkRead,
+    ThreadRate,
+    ThreadRef,
+)
+from server import bot
+from server.bot.texts import say
 from server.errors import Rejected
-from server.models import Message, Order, Thread, User
+from server.models import Attachment, Message, Order, Thread, User
 from server.mutators import MutationContext, mutator, require_row_ids
-from server.projections.messaging import publish_message, publish_thread
+from server.projections.messaging import (
+    HUMAN_STATUSES,
+    in_agent_scope,
+    publish_history_to_agents,
+    publish_message,
+    publish_queue,
+    publish_thread,
+)
 
 PREVIEW_CHARS = 140
+# Ids of the messages the server writes itself (bot replies, system notes) derive from the message
+# or event they answer, so a replayed transaction writes the same rows.
+_SERVER_IDS = uuid.UUID("0c6f3b1e-5a7d-4c2b-9e1f-3d2a8b6c4e10")
+
+
+def server_message_id(*parts: str) -> str:
+    return str(uuid.uuid5(_SERVER_IDS, ":".join(parts)))
+
+
+def locked_thread(ctx: MutationContext, thread_id: str) -> Thread | None:
+    """The thread with its row locked until commit (message positions are assigned under it)."""
+    return ctx.session.scalars(select(Thread).where(Thread.id == thread_id).with_for_update()
+                               .execution_options(populate_existing=True)).one_or_none()
 
 
 def owned_thread(ctx: MutationContext, thread_id: str) -> Thread:
-    thread = ctx.session.get(Thread, thread_id)
+    thread = locked_thread(ctx, thread_id)
     if thread is None or thread.customer_id != ctx.principal.user_id:
         raise Rejected(RejectionCode.NOT_FOUND)
     return thread
 
 
-def add_message(ctx: MutationContext, thread: Thread, message_id: str, body: str,
-                attachment_ids: list[str]) -> Message:
-    existing = ctx.session.get(Message, message_id)
-    if existing is not None:
-        # Idempotent by message id: a resend under a new mutation id is the same message.
-        if existing.thread_id != thread.id or existing.sender_user_id != ctx.principal.user_id:
-            raise Rejected(RejectionCode.CONFLICT, {"message_id": message_id})
-        return existing
-    user = ctx.session.get_one(User, ctx.principal.user_id)
-    message = Message(id=message_id, thread_id=thread.id, sender=SenderKind.CUSTOMER, sender_user_id=user.id,
-                      sender_name=user.name, body=body, sent_at=ctx.now, client_time=ctx.client_time,
-                      attachment_ids=attachment_ids)
+def check_attachments(ctx: MutationContext, attachment_ids: list[str]) -> list[str]:
+    """The caller's own uploads only (`attachment_invalid` otherwise), without duplicates."""
+    wanted = list(dict.fromkeys(attachment_ids))
+    if not wanted:
+        return []
+    owned = set(ctx.session.scalars(select(Attachment.id).where(Attachment.id.in_(wanted),
+                                                                Attachment.owner_id == ctx.principal.user_id)))
+    for attachment_id in wanted:
+        if attachment_id not in owned:
+            raise Rejected(RejectionCode.ATTACHMENT_INVALID, {"attachment_id": attachment_id})
+    return wanted
+
+
+def next_position(ctx: MutationContext, thread: Thread) -> int:
+    ctx.session.flush()
+    return int(ctx.session.scalar(select(func.coalesce(func.max(Message.position), 0))
+                                  .where(Message.thread_id == thread.id)) or 0) + 1
+
+
+def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender: SenderKind, body: str,
+                  sender_user_id: int | None = None, sender_name: str | None = None,
+                  attachment_ids: list[str] | None = None) -> Message:
+    """Append a message to a locked thread and publish both (the thread's preview, time and receipts)."""
+    message = Message(id=message_id, thread_id=thread.id, sender=sender, sender_user_id=sender_user_id,
+                      sender_name=sender_name, body=body, sent_at=ctx.now,
+                      client_time=ctx.client_time if sender_user_id is not None else None,
+                      attachment_ids=list(attachment_ids or []), position=next_position(ctx, thread))
     ctx.session.add(message)
     thread.updated_at = ctx.now
     thread.last_message_preview = body[:PREVIEW_CHARS]
+    if sender in (SenderKind.AGENT, SenderKind.BOT):
+        # Whoever answers has read everything before their answer.
+        thread.agent_read_seq = max(thread.agent_read_seq, message.position)
     publish_message(ctx.session, thread, message)
     publish_thread(ctx.session, thread)
     return message
 
 
-@mutator("thread.create", roles={Role.CUSTOMER})
-def thread_create(ctx: MutationContext, args: ThreadCreate) -> dict[str, Any] | None:
+def add_message(ctx: MutationContext, thread: Thread, message_id: str, body: str,
+                attachment_ids: list[str]) -> Message:
+    """The shopper's message (idempotent by id); `order.report_problem` uses it too."""
+    message, _ = add_customer_message(ctx, thread, message_id, body, attachment_ids)
+    return message
+
+
+def add_customer_message(ctx: MutationContext, thread: Thread, message_id: str, body: str,
+                         attachment_ids: list[str]) -> tuple[Message, bool]:
+    """Returns the message and whether it is new (a resend under a new mutation id is not)."""
+    existing = ctx.session.get(Message, message_id)
+    if existing is not None:
+        if existing.thread_id != thread.id or existing.sender_user_id != ctx.principal.user_id:
+            raise Rejected(RejectionCode.CONFLICT, {"message_id": message_id})
+        return existing, False
+    user = ctx.session.get_one(User, ctx.principal.user_id)
+    message = write_message(ctx, thread, message_id, SenderKind.CUSTOMER, body, sender_user_id=user.id,
+                            sender_name=user.name, attachment_ids=attachment_ids)
+    return message, True
+
+
+def bot_reply(ctx: MutationContext, thread: Thread, question: Message) -> Message | None:
+    """The bot answers a new shopper message, only while the thread has not asked for a human."""
+    if thread.status != ThreadStatus.BOT:
+        return None
+    customer = ctx.session.get_one(User, thread.customer_id)
+    body = bot.answer(ctx.session, customer, thread, question.body)
+    return write_message(ctx, thread, server_message_id(question.id, "bot"), SenderKind.BOT, body,
+                         sender_name=bot.sender_name(customer.locale))
+
+
+def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | None,
+            attachment_ids: list[str]) -> dict[str, Any] | None:
     require_row_ids(thread_id=args.thread_id, first_message_id=args.first_message_id,
-                         return_id=args.return_id, pickup_id=args.pickup_id)
+                    return_id=args.return_id, pickup_id=args.pickup_id)
     existing = ctx.session.get(Thread, args.thread_id)
     if existing is not None:
         if existing.customer_id != ctx.principal.user_id:
@@ -54,22 +143,124 @@ def thread_create(ctx: MutationContext, args: ThreadCreate) -> dict[str, Any] | 
         order = ctx.session.get(Order, args.order_id)
         if order is None or order.customer_id != ctx.principal.user_id:
             raise Rejected(RejectionCode.NOT_FOUND, {"order_id": args.order_id})
+    attachments = check_attachments(ctx, attachment_ids)
     thread = Thread(id=args.thread_id, customer_id=ctx.principal.user_id, subject=args.subject,
                     status=ThreadStatus.BOT, created_at=ctx.now, updated_at=ctx.now, order_id=args.order_id,
-                    return_id=args.return_id, pickup_id=args.pickup_id)
+                    return_id=args.return_id, pickup_id=args.pickup_id, context=context or None)
     ctx.session.add(thread)
     ctx.session.flush()
     if args.body and args.first_message_id:
-        add_message(ctx, thread, args.first_message_id, args.body, [])
+        message, new = add_customer_message(ctx, thread, args.first_message_id, args.body, attachments)
+        if new:
+            bot_reply(ctx, thread, message)
     publish_thread(ctx.session, thread)
     return None
+
+
+@mutator("thread.create", roles={Role.CUSTOMER})
+def thread_create(ctx: MutationContext, args: ThreadCreate) -> dict[str, Any] | None:
+    return _create(ctx, args, None, [])
+
+
+@mutator("thread.create.v2", roles={Role.CUSTOMER})
+def thread_create_v2(ctx: MutationContext, args: ThreadCreateV2) -> dict[str, Any] | None:
+    context = args.context.model_dump(exclude_none=True) if args.context else None
+    return _create(ctx, args, context, list(args.attachment_ids))
 
 
 @mutator("message.send", roles={Role.CUSTOMER})
 def message_send(ctx: MutationContext, args: MessageSend) -> dict[str, Any] | None:
     require_row_ids(message_id=args.message_id)
     thread = owned_thread(ctx, args.thread_id)
+    if ctx.session.get(Message, args.message_id) is None and thread.status == ThreadStatus.CLOSED:
+        raise Rejected(RejectionCode.THREAD_CLOSED)
+    attachments = check_attachments(ctx, list(args.attachment_ids))
+    message, new = add_customer_message(ctx, thread, args.message_id, args.body, attachments)
+    if new:
+        bot_reply(ctx, thread, message)
+    return None
+
+
+def agent_visible_thread(ctx: MutationContext, thread_id: str) -> Thread:
+    """A thread in the agents' scope (it asked for a human); `not_found` for anything else."""
+    thread = locked_thread(ctx, thread_id)
+    if thread is None or not in_agent_scope(thread):
+        raise Rejected(RejectionCode.NOT_FOUND)
+    return thread
+
+
+@mutator("thread.mark_read", roles={Role.CUSTOMER, Role.AGENT})
+def thread_mark_read(ctx: MutationContext, args: ThreadMarkRead) -> dict[str, Any] | None:
+    """Read receipts only move forward (`max(old, new)`), capped at the newest message."""
+    if ctx.principal.role is Role.AGENT:
+        thread = agent_visible_thread(ctx, args.thread_id)
+    else:
+        thread = owned_thread(ctx, args.thread_id)
+    newest = next_position(ctx, thread) - 1
+    up_to = min(args.read_up_to, newest)
+    if ctx.principal.role is Role.AGENT:
+        if up_to <= thread.agent_read_seq:
+            return {"read_up_to": thread.agent_read_seq}
+        thread.agent_read_seq = up_to
+    else:
+        if up_to <= thread.customer_read_seq:
+            return {"read_up_to": thread.customer_read_seq}
+        thread.customer_read_seq = up_to
+    publish_thread(ctx.session, thread)
+    return {"read_up_to": up_to}
+
+
+@mutator("thread.request_human", roles={Role.CUSTOMER})
+def thread_request_human(ctx: MutationContext, args: ThreadRef) -> dict[str, Any] | None:
+    """Hand the thread to the agents' queue; the bot never answers in it again."""
+    thread = owned_thread(ctx, args.thread_id)
+    if thread.status in HUMAN_STATUSES:
+        return {"status": thread.status}  # asked twice (two devices): one request
     if thread.status == ThreadStatus.CLOSED:
         raise Rejected(RejectionCode.THREAD_CLOSED)
-    add_message(ctx, thread, args.message_id, args.body, list(args.attachment_ids))
+    customer = ctx.session.get_one(User, thread.customer_id)
+    thread.status = ThreadStatus.WAITING_FOR_AGENT
+    thread.human_requested_at = ctx.now
+    write_message(ctx, thread, server_message_id(thread.id, "handover"), SenderKind.SYSTEM,
+                  say("handover", customer.locale))
+    publish_history_to_agents(ctx.session, thread)
+    publish_thread(ctx.session, thread)
+    return {"status": thread.status}
+
+
+@mutator("thread.close", roles={Role.CUSTOMER, Role.AGENT})
+def thread_close(ctx: MutationContext, args: ThreadRef) -> dict[str, Any] | None:
+    """The shopper closes their own thread; an agent closes one in the queue or their own."""
+    if ctx.principal.role is Role.AGENT:
+        thread = agent_visible_thread(ctx, args.thread_id)
+        if thread.agent_id is not None and thread.agent_id != ctx.principal.user_id:
+            raise Rejected(RejectionCode.THREAD_TAKEN)
+    else:
+        thread = owned_thread(ctx, args.thread_id)
+    if thread.status == ThreadStatus.CLOSED:
+        return {"status": thread.status}
+    was_waiting = thread.status == ThreadStatus.WAITING_FOR_AGENT
+    thread.status = ThreadStatus.CLOSED
+    thread.closed_at = ctx.now
+    if ctx.principal.role is Role.AGENT:
+        agent = ctx.session.get_one(User, ctx.principal.user_id)
+        customer = ctx.session.get_one(User, thread.customer_id)
+        thread.agent_id = agent.id
+        write_message(ctx, thread, server_message_id(thread.id, "closed"), SenderKind.SYSTEM,
+                      say("agent_closed", customer.locale, agent=agent.name))
+    publish_thread(ctx.session, thread)
+    if was_waiting:
+        publish_queue(ctx.session)
+    return {"status": thread.status}
+
+
+@mutator("thread.rate", roles={Role.CUSTOMER})
+def thread_rate(ctx: MutationContext, args: ThreadRate) -> dict[str, Any] | None:
+    """1-5 stars and a comment, once the conversation is closed (rating again replaces it)."""
+    thread = owned_thread(ctx, args.thread_id)
+    if thread.status != ThreadStatus.CLOSED:
+        raise Rejected(RejectionCode.THREAD_NOT_CLOSED)
+    thread.rating = args.rating
+    thread.rating_comment = args.comment or None
+    publish_thread(ctx.session, thread)
     return None

@@ -9,6 +9,7 @@ from server.auth import CurrentPrincipal, TokenService, verify_password
 from server.errors import ApiError
 from server.models import AuthSession, User
 from server.models.base import utcnow
+from server.ratelimit import account_key, client_address, login_guard
 from server.routes.deps import DbDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -21,10 +22,13 @@ def _tokens(request: Request) -> TokenService:
 
 @router.post("/login", response_model=TokenResponse, responses={401: {}, 429: {}})
 def login(body: LoginRequest, request: Request, db: DbDep) -> TokenResponse:
+    brake, keys = login_guard(request), {"account": account_key(body.email), "address": client_address(request)}
+    brake.check(**keys)  # before the password check, so a right guess while braked is refused too
     with db.write() as session:
         user = session.scalars(select(User).where(func.lower(User.email) == body.email.strip().lower())).first()
         ok = verify_password(user.password_hash if user else None, body.password)
         if user is None or not ok or user.deleted_at is not None:
+            brake.fail(**keys)
             raise ApiError(401, ErrorCode.INVALID_CREDENTIALS)
         return _tokens(request).issue(session, user)
 

@@ -6,9 +6,6 @@ lookup tells nothing to someone guessing. The answer is `GuestOrderView` (app.pr
 """
 
 import hmac
-import threading
-import time
-from collections import deque
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -27,51 +24,12 @@ from app.protocol.orders import (
 from server.errors import ApiError
 from server.models import Order, Shipment
 from server.models.base import iso
+from server.ratelimit import account_key, client_address, lookup_guard
 from server.routes.deps import DbDep
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
-# Failed lookups per client address in a sliding window; more get 429 until the window moves on.
-MAX_FAILURES = 20
-FAILURE_WINDOW_S = 600.0
 _DUMMY_EMAIL = b"nobody@nahtlos.invalid"
-
-
-class FailureLimiter:
-    """In-process and per worker: a brake on guessing, not an exact quota."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._failures.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        return hits
-
-    def check(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._recent(key, now)
-            if len(hits) >= self.limit:
-                retry = max(1, int(hits[0] + self.window_s - now) + 1)
-                raise ApiError(429, ErrorCode.RATE_LIMITED, headers={"Retry-After": str(retry)})
-
-    def fail(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(key, now).append(now)
-            if len(self._failures) > 10_000:  # forget idle addresses
-                for stale in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window_s]:
-                    del self._failures[stale]
-
-
-def _limiter(request: Request) -> FailureLimiter:
-    limiter: FailureLimiter = request.app.state.lookup_limiter  # made by create_app, one per app
-    return limiter
 
 
 def _email_key(email: str) -> bytes:
@@ -100,10 +58,10 @@ def guest_view(order: Order) -> GuestOrderView:
 
 @router.post("/lookup", response_model=GuestOrderView, responses={404: {}, 429: {}})
 def lookup(body: GuestLookupRequest, request: Request, db: DbDep) -> GuestOrderView:
-    client = request.client.host if request.client else "unknown"
-    limiter = _limiter(request)
-    limiter.check(client)
     number = body.number.strip().upper()
+    brake = lookup_guard(request)
+    keys = {"address": client_address(request), "email": account_key(body.email), "order": number}
+    brake.check(**keys)
     with db.read() as session:
         order = session.scalars(select(Order).where(Order.number == number).options(
             selectinload(Order.items), selectinload(Order.shipments).selectinload(Shipment.events))).first()
@@ -111,6 +69,6 @@ def lookup(body: GuestLookupRequest, request: Request, db: DbDep) -> GuestOrderV
         stored = _email_key(order.email) if order is not None else _DUMMY_EMAIL
         matches = hmac.compare_digest(_email_key(body.email), stored)
         if order is None or not matches:
-            limiter.fail(client)
+            brake.fail(**keys)
             raise ApiError(404, ErrorCode.NOT_FOUND)
         return guest_view(order)

@@ -7,7 +7,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
 from app.protocol.errors import ErrorCode
-from app.protocol.sync import MAX_MUTATIONS_PER_PUSH, PullRequest, PullResponse, PushRequest, PushResponse
+from app.protocol.sync import (
+    MAX_MUTATIONS_PER_PUSH,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 from server.auth import CurrentPrincipal
 from server.errors import ApiError
 from server.routes.deps import CodesDep, DbDep, HubDep, LocaleDep, check_schema

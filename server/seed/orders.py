@@ -255,11 +255,12 @@ def _anna_thread(session: Session, anna: User, agent: User, order: Order) -> Non
     for n, (ago, sender, name, body) in enumerate(lines):
         message = Message(id=demo_id("message", f"anna-kettle:{n}"), thread_id=thread.id, sender=sender,
                           sender_user_id=anna.id if sender == "customer" else (agent.id if sender == "agent" else None),
-                          sender_name=name, body=body, sent_at=days_ago(ago))
+                          sender_name=name, body=body, sent_at=days_ago(ago), position=n + 1)
         session.add(message)
         thread.last_message_preview = body[:140]
         session.flush()
         publish_message(session, thread, message)
+    thread.customer_read_seq = thread.agent_read_seq = len(lines)  # long settled: everything was read
     publish_thread(session, thread)
 
 

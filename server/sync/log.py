@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,32 +56,66 @@ def staged_scopes(session: Session) -> set[str]:
     return {c.scope for c in session.info.get(_STAGED, {}).values()}
 
 
+def take_staged(session: Session) -> list[StagedChange]:
+    """The rows staged so far, forgotten by the session (one mutation's changes, kept aside by push)."""
+    staged: dict[tuple[str, str, str], StagedChange] = session.info.pop(_STAGED, {})
+    return list(staged.values())
+
+
+# One statement per dialect, executed with a list of parameter sets: SQLAlchemy compiles it once
+# and caches it (a multi-row `.values(rows)` statement is compiled anew on every call).
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = insert(SyncLog.__table__)  # Core: no ORM bulk-insert bookkeeping per row
+        stmt = base.on_conflict_do_update(
+            index_elements=["scope", "entity", "entity_id"],
+            set_={"seq": base.excluded.seq, "op": base.excluded.op, "payload": base.excluded.payload,
+                  "changed_at": base.excluded.changed_at},
+        )
+        _UPSERTS[dialect] = stmt
+    return stmt
+
+
+_BUMP = (update(SyncCounter).where(SyncCounter.id == 1).values(seq=SyncCounter.seq + bindparam("steps"))
+         .returning(SyncCounter.seq))
+
+
+def bump_seq(session: Session, steps: int) -> int:
+    """Add `steps` to `seq` (the row lock serialises writers until COMMIT); returns the new head."""
+    head = session.execute(_BUMP, {"steps": steps}).scalar_one_or_none()
+    if head is None:  # a database that never had a counter (create_app makes it; scripts may not)
+        ensure_counter(session)
+        head = session.execute(_BUMP, {"steps": steps}).scalar_one()
+    return int(head)
+
+
+def write_log(session: Session, batches: list[tuple[int, list[StagedChange]]]) -> None:
+    """Upsert the staged rows of each (seq, changes) in one executemany; a later seq of a row wins."""
+    now = utcnow()
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for seq, changes in batches:
+        for c in changes:
+            latest[(c.scope, c.entity, c.entity_id)] = {
+                "scope": c.scope, "entity": c.entity, "entity_id": c.entity_id, "seq": seq, "op": c.op,
+                "payload": c.payload, "changed_at": now}
+    if latest:
+        session.execute(_upsert(session.get_bind().dialect.name), list(latest.values()))
+
+
 def commit_seq(session: Session) -> int | None:
     """Bump `seq` and write the staged rows with it. Returns the seq, or None if nothing was staged."""
-    staged: dict[tuple[str, str, str], StagedChange] = session.info.pop(_STAGED, {})
+    staged = take_staged(session)
     if not staged:
         return None
     session.flush()
-    ensure_counter(session)
-    seq = session.execute(
-        update(SyncCounter).where(SyncCounter.id == 1).values(seq=SyncCounter.seq + 1).returning(SyncCounter.seq)
-    ).scalar_one()
-    now = utcnow()
-    rows = [
-        {"scope": c.scope, "entity": c.entity, "entity_id": c.entity_id, "seq": seq, "op": c.op,
-         "payload": c.payload, "changed_at": now}
-        for c in staged.values()
-    ]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    for start in range(0, len(rows), 500):
-        stmt = insert(SyncLog).values(rows[start:start + 500])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "entity", "entity_id"],
-            set_={"seq": stmt.excluded.seq, "op": stmt.excluded.op, "payload": stmt.excluded.payload,
-                  "changed_at": stmt.excluded.changed_at},
-        )
-        session.execute(stmt)
-    return int(seq)
+    seq = bump_seq(session, 1)
+    write_log(session, [(seq, staged)])
+    return seq
 
 
 def current_head(session: Session) -> tuple[int, str]:

@@ -99,4 +99,4 @@ def pull(db: Database, principal: Principal, client_id: str | None, request: Pul
     )
 
 
-__all__ = ["pull", "RejectionCode"]
+__all__ = ["RejectionCode", "pull"]

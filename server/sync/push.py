@@ -1,22 +1,31 @@
 """POST /sync/push: exactly-once effect over at-least-once delivery.
 
-Each mutation runs in its own write transaction: lock the client row, answer a replay
-from `sync_mutation`, refuse a gap, else run the mutator in a savepoint, write its change
-log rows with the next seq, record the result and advance `last_mutation_id` in the same
-commit. A rejection also advances it, so a bad mutation never blocks the queue.
+A batch runs in one write transaction: lock the client row once, then per mutation answer a
+replay from `sync_mutation`, refuse a gap, else run the mutator in a savepoint, record the
+result and advance `last_mutation_id`. As the last statements before the one COMMIT, `seq`
+moves on once per mutation with effects and their change-log rows are written in one
+executemany (server.sync.log). A rejection also advances `last_mutation_id`, so a bad
+mutation never blocks the queue; it rolls back only its savepoint.
 """
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.protocol.errors import ErrorCode, RejectionCode
-from app.protocol.sync import MutationIn, MutationResult, MutationStatus, PushRequest, PushResponse
+from app.protocol.sync import (
+    MutationIn,
+    MutationResult,
+    MutationStatus,
+    PushRequest,
+    PushResponse,
+)
 from server.auth import Principal
 from server.codes import CodeSigner
 from server.db import Database
@@ -24,7 +33,7 @@ from server.errors import ApiError, Rejected, message_for
 from server.models import SyncClient, SyncMutation, User
 from server.models.base import utcnow
 from server.mutators import REGISTRY, MutationContext
-from server.sync.log import commit_seq, staged_scopes
+from server.sync.log import StagedChange, bump_seq, take_staged, write_log
 from server.sync.pokes import PokeHub
 
 
@@ -54,8 +63,8 @@ def _stored_result(row: SyncMutation) -> MutationResult:
 
 
 def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, locale: str, codes: CodeSigner
-         ) -> tuple[MutationResult, set[str]]:
-    """Run one mutator in a savepoint; returns its result and the scopes it touched."""
+         ) -> tuple[MutationResult, list[StagedChange]]:
+    """Run one mutator in a savepoint; returns its result and the rows it staged (none if refused)."""
     reg = REGISTRY.get(m.name)
     try:
         if reg is None:
@@ -78,53 +87,108 @@ def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, 
             # input: reject it, or the mutation would fail forever and block the client's queue.
             raise Rejected(RejectionCode.INVALID_ARGS) from exc
     except Rejected as rejected:
-        session.info.pop("nahtlos_staged_changes", None)
+        take_staged(session)  # whatever the refused mutator staged was rolled back with its savepoint
         return MutationResult(id=m.id, status=MutationStatus.REJECTED, code=rejected.code,
                               message=rejected.message or message_for(rejected.code, locale),
-                              result=rejected.detail), set()
-    scopes = staged_scopes(session)
-    seq = commit_seq(session)
-    return MutationResult(id=m.id, status=MutationStatus.OK, seq=seq, result=result), scopes
+                              result=rejected.detail), []
+    return MutationResult(id=m.id, status=MutationStatus.OK, result=result), take_staged(session)
+
+
+@dataclass
+class _Batch:
+    """What one push transaction did so far: answers in order, and the new mutations' records."""
+
+    client: SyncClient | None = None
+    results: list[MutationResult] = field(default_factory=list)
+    new: list[tuple[MutationResult, dict[str, Any], list[StagedChange]]] = field(default_factory=list)
+    seen: dict[int, tuple[str, MutationResult]] = field(default_factory=dict)  # this batch's ids
+    last_id: int = 0  # the client's last_mutation_id as this batch leaves it
+
+    def finish(self, session: Session) -> list[tuple[set[str], int]]:
+        """The last statements before COMMIT: number the mutations with effects (one counter
+        update), write their log rows and every `sync_mutation` row (one executemany each), and
+        advance the client. Returns (scopes, seq) to poke once committed."""
+        if not self.new or self.client is None:
+            return []
+        session.flush()
+        effective = [(result, record, staged) for result, record, staged in self.new if staged]
+        numbered: list[tuple[int, list[StagedChange]]] = []
+        if effective:
+            head = bump_seq(session, len(effective))
+            for seq, (result, record, staged) in enumerate(effective, start=head - len(effective) + 1):
+                result.seq = record["seq"] = seq
+                numbered.append((seq, staged))
+            write_log(session, numbered)
+        session.execute(_RECORD, [record for _, record, _ in self.new])
+        self.client.last_mutation_id = self.last_id
+        session.flush()
+        return [({c.scope for c in staged}, seq) for seq, staged in numbered]
+
+
+# Core executemany: compiled once, no ORM unit of work per mutation.
+_RECORD = insert(SyncMutation.__table__)
+
+
+def _apply(session: Session, batch: _Batch, principal: Principal, request: PushRequest, locale: str,
+           codes: CodeSigner) -> ApiError | None:
+    """Run the batch's mutations in order inside the open transaction. Returns the error that
+    stopped it early (answered after the mutations before it are committed), or None."""
+    batch.client = _lock_client(session, request.client_id, principal.user_id)
+    last_id = batch.last_id = int(batch.client.last_mutation_id)
+    for m in request.mutations:
+        digest = args_hash(m.name, m.args)
+        if m.id <= last_id:
+            if m.id in batch.seen:  # sent twice in this very request
+                stored_digest, stored_result = batch.seen[m.id]
+            else:
+                row = session.get(SyncMutation, (request.client_id, m.id))
+                stored_digest = row.args_hash if row is not None else digest
+                stored_result = _stored_result(row) if row else MutationResult(id=m.id, status=MutationStatus.OK)
+            if stored_digest != digest:
+                return ApiError(409, ErrorCode.CLIENT_STATE_MISMATCH, {"mutation_id": m.id, "last_mutation_id": last_id})
+            batch.results.append(stored_result)
+            continue
+        if m.id != last_id + 1:
+            return ApiError(409, ErrorCode.MUTATION_GAP, {"expected": last_id + 1, "got": m.id, "last_mutation_id": last_id})
+        user = session.get(User, principal.user_id)
+        if user is None or user.deleted_at is not None:
+            # A deleted account's access token lives on for minutes; it may still pull
+            # the tombstones (and replays above are answered), but it changes nothing.
+            return ApiError(401, ErrorCode.TOKEN_INVALID)
+        result, staged = _run(session, principal, request.client_id, m, locale, codes)
+        record = {"client_id": request.client_id, "mutation_id": m.id, "name": m.name, "args_hash": digest,
+                  "status": result.status.value, "code": result.code, "message": result.message,
+                  "result": result.result, "seq": None}
+        last_id = batch.last_id = m.id
+        batch.results.append(result)
+        batch.new.append((result, record, staged))
+        batch.seen[m.id] = (digest, result)
+    return None
 
 
 def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest, locale: str,
          codes: CodeSigner) -> PushResponse:
-    results: list[MutationResult] = []
-    last_id = 0
-    for m in request.mutations:
-        digest = args_hash(m.name, m.args)
-        try:
-            with db.write() as session:
-                client = _lock_client(session, request.client_id, principal.user_id)
-                last_id = int(client.last_mutation_id)
-                if m.id <= last_id:
-                    stored = session.get(SyncMutation, (request.client_id, m.id))
-                    if stored is not None and stored.args_hash != digest:
-                        raise ApiError(409, ErrorCode.CLIENT_STATE_MISMATCH,
-                                       {"mutation_id": m.id, "last_mutation_id": last_id})
-                    results.append(_stored_result(stored) if stored else
-                                   MutationResult(id=m.id, status=MutationStatus.OK))
-                    continue
-                if m.id != last_id + 1:
-                    raise ApiError(409, ErrorCode.MUTATION_GAP,
-                                   {"expected": last_id + 1, "got": m.id, "last_mutation_id": last_id})
-                user = session.get(User, principal.user_id)
-                if user is None or user.deleted_at is not None:
-                    # A deleted account's access token lives on for minutes; it may still pull
-                    # the tombstones (and replays above are answered), but it changes nothing.
-                    raise ApiError(401, ErrorCode.TOKEN_INVALID)
-                result, scopes = _run(session, principal, request.client_id, m, locale, codes)
-                session.add(SyncMutation(client_id=request.client_id, mutation_id=m.id, name=m.name,
-                                         args_hash=digest, status=result.status, code=result.code,
-                                         message=result.message, result=result.result, seq=result.seq))
-                client.last_mutation_id = m.id
-                last_id = m.id
-        except OperationalError:
-            # Transient (lock timeout, connection lost): stop here, the client retries the rest.
-            if not results:
-                raise ApiError(503, ErrorCode.SERVER_BUSY, headers={"Retry-After": "1"}) from None
-            break
-        results.append(result)
-        if result.seq is not None:
-            hub.publish(scopes, result.seq)
-    return PushResponse(last_mutation_id=last_id, results=results)
+    """One write transaction for the whole batch, a savepoint per mutator.
+
+    Exactly-once holds as before: each mutation's effects, its `sync_mutation` row and the
+    client's `last_mutation_id` commit together (now with the rest of the batch). A refused
+    mutator rolls back only its savepoint. A gap, a mismatch or a deleted account stops the
+    batch: what came before it is committed, then the error is answered.
+    """
+    if not request.mutations:
+        return PushResponse(last_mutation_id=0, results=[])  # nothing to lock or record
+    batch = _Batch()
+    try:
+        with db.write() as session:
+            stop = _apply(session, batch, principal, request, locale, codes)
+            if stop is not None and not batch.new:
+                raise stop  # nothing new to keep: roll back (also a client row made for this request)
+            pokes = batch.finish(session)
+    except OperationalError:
+        # Transient (lock timeout, connection lost): nothing of this batch was committed; the client retries it.
+        raise ApiError(503, ErrorCode.SERVER_BUSY, headers={"Retry-After": "1"}) from None
+    for scopes, seq in pokes:
+        hub.publish(scopes, seq)
+    if stop is not None:
+        raise stop  # after the commit: the mutations before the stop are kept
+    return PushResponse(last_mutation_id=batch.last_id, results=batch.results)

@@ -72,6 +72,17 @@ loyalty_card = Table(
     Column("expires_at", String(40), nullable=False),
 )
 
+# Signed QR codes of the shopper's pickups (services.pickups), one row per pickup. Not synced:
+# fetched by the device while online, kept so the code still shows in a store without signal.
+pickup_code = Table(
+    "pickup_code", metadata,
+    Column("pickup_id", String(64), primary_key=True),
+    Column("token", Text, nullable=False),
+    Column("short_code", String(16), nullable=False),
+    Column("issued_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+
 # Facts about this device's copy of the account that are never synced (services.account keeps
 # "a deletion was requested here" in it). Survives a cache wipe, goes with the cache file.
 local_flag = Table(
@@ -96,6 +107,7 @@ EXTRACTED: dict[Entity, tuple[str, ...]] = {
     Entity.STORE: (),
     Entity.FAQ_CATEGORY: ("locale",),
     Entity.FAQ_ARTICLE: ("locale", "slug"),
+    Entity.CUSTOMER_CONTEXT: (),
 }
 
 

@@ -18,7 +18,6 @@ from app.state.return_draft import (
 from server.db import Database
 from services.client import ClientCore
 from tests.server.shopper import item_id, order_id, reward_id
-from tests.support.loyalty_card import ensure_card_route
 from tests.support.network import Network
 
 MakeCore = Callable[..., ClientCore]
@@ -166,8 +165,6 @@ def test_edit_and_cancel_from_the_detail(make_core: MakeCore) -> None:
 
 def test_loyalty_card_renews_online_and_stays_usable_offline(make_core: MakeCore, network: Network,
                                                             server: tuple[FastAPI, Database]) -> None:
-    ensure_card_route(server[0])
-
     async def scenario() -> None:
         session = await signed_in(make_core)
         loyalty = session.loyalty

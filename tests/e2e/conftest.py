@@ -21,16 +21,26 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Playwright, ViewportSize, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+TYPING_SETTLE_MS = 300
 CHROMIUM = os.environ.get("NAHTLOS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -145,17 +155,55 @@ def start_app(data_dir: Path, *extra: str) -> Process:
     return Process.start(command, port, app_env(data_dir), data_dir / "app.log")
 
 
-def start_server(data_dir: Path) -> Process:
-    """The backend on its own (``python -m server --seed demo``), so a test can take it away."""
-    port = _free_port()
-    env = {**app_env(data_dir), "NAHTLOS_DATABASE_URL": f"sqlite:///{data_dir / 'server.sqlite'}"}
+# Carriers push tracking checkpoints with this bearer token (server.routes.carrier).
+CARRIER_TOKEN = "e2e-carrier-token-0123456789"
+
+
+def start_server(data_dir: Path, port: int | None = None) -> Process:
+    """The backend on its own (``python -m server --seed demo``), so a test can take it away
+    and bring it back on the same port."""
+    port = port or _free_port()
+    env = {**app_env(data_dir), "NAHTLOS_DATABASE_URL": f"sqlite:///{data_dir / 'server.sqlite'}",
+           "NAHTLOS_CARRIER_WEBHOOK_TOKEN": CARRIER_TOKEN}
     command = _uv_run("python", "-m", "server", "--port", str(port), "--seed", "demo")
-    return Process.start(command, port, env, data_dir / "server.log", health="/api/v1/health")
+    return Process.start(command, port, env, data_dir / f"server-{port}.log", health="/api/v1/health")
 
 
-@pytest.fixture(scope="session")
+@dataclass
+class Stack:
+    """A server process on a fixed port (so it can come back where the app expects it) and the app."""
+
+    data: Path
+    port: int
+    server: Process
+    app: Process
+
+    def stop_server(self) -> None:
+        self.server.stop()
+
+    def start_server(self) -> None:
+        self.server = start_server(self.data, self.port)
+
+    def stop(self) -> None:
+        self.app.stop()
+        self.server.stop()
+
+
+def make_stack(data: Path) -> Stack:
+    data.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    server = start_server(data, port)
+    try:
+        app = start_app(data / "client", "--api", server.url)
+    except BaseException:
+        server.stop()
+        raise
+    return Stack(data, port, server, app)
+
+
+@pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One app with the embedded server and fresh demo data for the session's tests."""
+    """One app with the embedded server and fresh demo data for a test module's tests."""
     app = start_app(tmp_path_factory.mktemp("nahtlos-data"))
     try:
         yield app.url
@@ -174,13 +222,16 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while the sync API is open it keeps an asyncio loop running on the
+# main thread, and every later test that calls asyncio.run() (SSE and poke tests) would fail with
+# "cannot be called from a running event loop". Closing it after each browser module ends that.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     yield browser
@@ -206,6 +257,10 @@ class AppPage:
     def reload(self) -> AppPage:
         return self.open(self.page.url.removeprefix(self.url) or "/")
 
+    def node(self, identifier: str) -> Locator:
+        """A control by its semantics identifier (`identifier=` in the view): stable across languages."""
+        return self.page.locator(f"flt-semantics[flt-semantics-identifier='{identifier}']")
+
     def textbox(self, label: str) -> Locator:
         return self.page.get_by_role("textbox", name=label, exact=True)
 
@@ -217,23 +272,34 @@ class AppPage:
     def fill(self, label: str, value: str) -> None:
         """Type into a TextField: focus first, else Flutter may drop the text.
 
-        Flutter's web semantics sometimes take the focus back right after the click (the text is
-        then dropped): try again a few times before giving up.
+        Flutter's web semantics sometimes keep (or take back) the focus of the button clicked
+        before, so the field never gets it, or the text is dropped: click again, a few times,
+        before giving up.
         """
         field = self.textbox(label)
         expect(field).to_be_visible(timeout=TIMEOUT_MS)
-        for attempt in range(3):
+        attempts = 4
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
             field.click()
-            self.page.wait_for_function(
-                "document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)",
-                timeout=TIMEOUT_MS,
-            )
-            field.fill(value)
             try:
-                expect(field).to_have_value(value, timeout=TIMEOUT_MS if attempt == 2 else 2_000)
+                self.page.wait_for_function(
+                    "document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)",
+                    timeout=TIMEOUT_MS if last else 2_500,
+                )
+                # Typed in as one text input (as a paste or an IME would), not set with `fill`:
+                # Flutter keeps its own copy of the text and may never see a value set on its
+                # hidden <input>, then restore the old text on blur. One input event, not one
+                # per key: screens that search as you type get the whole text at once.
+                field.fill("")
+                self.page.keyboard.insert_text(value)
+                expect(field).to_have_value(value, timeout=TIMEOUT_MS if last else 2_500)
+                # The <input> has the text at once; Flutter's own copy follows a frame or two later
+                # (more on a cold, busy start). Moving on before that loses the text on blur.
+                self.page.wait_for_timeout(TYPING_SETTLE_MS)
                 return
-            except AssertionError:
-                if attempt == 2:
+            except (AssertionError, PlaywrightTimeoutError):
+                if last:
                     raise
 
     def click(self, name: str | re.Pattern[str]) -> None:
@@ -266,13 +332,20 @@ class AppPage:
 
 
 @contextmanager
-def device(browser: Browser, url: str, viewport: ViewportSize, name: str) -> Iterator[AppPage]:
-    """A new device: a fresh browser context (own storage, so own device id) on the app."""
+def device(browser: Browser, url: str, viewport: ViewportSize, name: str, path: str = "/") -> Iterator[AppPage]:
+    """A new device: a fresh browser context (own storage, so own device id) on the app at ``path``."""
     context = browser.new_context(viewport=viewport, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    app = AppPage(page, url, re.sub(r"[^\w-]+", "-", name).strip("-"))
     try:
-        yield AppPage(page, url, re.sub(r"[^\w-]+", "-", name).strip("-")).open()
+        yield app.open(path)
+    except BaseException:
+        # What the screen showed when the test gave up: the first thing to look at in CI.
+        with suppress(Exception):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{app.name}-FAILED.png"))
+        raise
     finally:
         context.close()
 

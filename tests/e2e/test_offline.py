@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, ViewportSize, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT_MS, AppPage, Process, device, start_app, start_server
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    TIMEOUT_MS,
+    AppPage,
+    Process,
+    device,
+    start_app,
+    start_server,
+)
 from tests.e2e.flows import ORDER_NUMBER, expect_orders, sign_in_as_anna
 
 

@@ -6,8 +6,8 @@
 - the loyalty card: a signed QR that scans, renews, and still shows offline
 - one reward redeemed on two devices while the server is away: one redemption, one code on both
 
-The app runs against a separate server process (the demo server plus the loyalty card route; see
-tests/support/card_server.py), so tests can take the server away and bring it back on the same port.
+The app runs against a separate server process (`python -m server --seed demo`), so tests can take
+the server away and bring it back on the same port.
 Each journey runs once, with screenshots at 400 and 1280 px.
 """
 
@@ -19,14 +19,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Browser, expect
 from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-untyped]
 
 from server.seed.ids import demo_id
@@ -36,54 +35,13 @@ from tests.e2e.conftest import (
     PHONE,
     TIMEOUT_MS,
     AppPage,
-    Process,
-    _free_port,
-    _uv_run,
-    app_env,
+    Stack,
     device,
-    start_app,
+    make_stack,
 )
 from tests.e2e.flows import expect_orders, sign_in_as_anna
 
 DATE_TIME = re.compile(r"\d{1,2}\. \w+ \d{4}(,| um) \d{1,2}:\d{2}")
-
-
-@dataclass
-class Stack:
-    """A server process on a fixed port (so it can come back where the app expects it) and the app."""
-
-    data: Path
-    port: int
-    server: Process
-    app: Process
-
-    def stop_server(self) -> None:
-        self.server.stop()
-
-    def start_server(self) -> None:
-        self.server = start_card_server(self.data, self.port)
-
-    def stop(self) -> None:
-        self.app.stop()
-        self.server.stop()
-
-
-def start_card_server(data: Path, port: int) -> Process:
-    env = {**app_env(data), "NAHTLOS_DATABASE_URL": f"sqlite:///{data / 'server.sqlite'}"}
-    command = _uv_run("python", "-m", "tests.support.card_server", "--port", str(port))
-    return Process.start(command, port, env, data / f"server-{port}.log", health="/api/v1/health")
-
-
-def make_stack(data: Path) -> Stack:
-    data.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    server = start_card_server(data, port)
-    try:
-        app = start_app(data / "client", "--api", server.url)
-    except BaseException:
-        server.stop()
-        raise
-    return Stack(data, port, server, app)
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +59,6 @@ def own(tmp_path: Path) -> Iterator[Stack]:
     yield stack
     stack.stop()
 
-
-def node(app: AppPage, identifier: str) -> Locator:
-    return app.page.locator(f"flt-semantics[flt-semantics-identifier='{identifier}']")
 
 
 def both_widths(app: AppPage, step: str) -> None:
@@ -136,23 +91,27 @@ def open_returns(app: AppPage) -> None:
 
 
 def start_for(app: AppPage, number: str) -> None:
-    node(app, f"start-{number}").first.click()
+    app.node(f"start-{number}").first.click()
     app.expect_text(f"Bestellung {number}")
 
 
 def scan_qr(app: AppPage, identifier: str) -> str:
-    """Read the QR code on screen like a scanner would: from the pixels of the visible page."""
-    target = node(app, identifier).first
+    """Read the QR code on screen like a scanner would: from the pixels, retrying while the image
+    is still being decoded and painted (a scanner keeps looking too)."""
+    target = app.node(identifier).first
     expect(target).to_be_visible(timeout=TIMEOUT_MS)
     target.scroll_into_view_if_needed()
-    app.page.wait_for_timeout(500)
-    shot = app.page.screenshot()
-    symbols = decode(Image.open(io.BytesIO(shot)), symbols=[ZBarSymbol.QRCODE])
-    if not symbols:
-        (Path(__file__).parent / "screenshots").mkdir(exist_ok=True)
-        (Path(__file__).parent / "screenshots" / f"{app.name}-unreadable-{identifier}.png").write_bytes(shot)
-    assert len(symbols) == 1, "exactly one readable QR code on screen"
-    return str(symbols[0].data.decode("ascii"))
+    shot = b""
+    for _ in range(20):
+        app.page.wait_for_timeout(300)
+        shot = app.page.screenshot()
+        symbols = decode(Image.open(io.BytesIO(shot)), symbols=[ZBarSymbol.QRCODE])
+        if symbols:
+            assert len(symbols) == 1, "exactly one QR code on screen"
+            return str(symbols[0].data.decode("ascii"))
+    (Path(__file__).parent / "screenshots").mkdir(exist_ok=True)
+    (Path(__file__).parent / "screenshots" / f"{app.name}-unreadable-{identifier}.png").write_bytes(shot)
+    raise AssertionError("no readable QR code on screen")
 
 
 def verify_code(server_url: str, token: str, kind: str) -> dict[str, object]:
@@ -182,7 +141,7 @@ def test_withdraw_within_14_days(browser: Browser, shared: Stack, request: pytes
         both_widths(app, "1-confirm")
         app.click("Widerruf bestätigen")
 
-        receipt = node(app, "withdrawal-receipt").first
+        receipt = app.node("withdrawal-receipt").first
         app.expect_text("Widerruf eingegangen", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
         app.expect_text("Bei uns eingegangen")
         app.expect_text(DATE_TIME)
@@ -219,12 +178,12 @@ def test_refused_after_40_days_then_warranty_claim_with_a_photo(browser: Browser
         with app.page.expect_file_chooser() as chooser:
             app.click("Foto hinzufügen")
         chooser.value.set_files(str(photo))
-        expect(app.button("Foto 1 entfernen")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(app.button("Foto 1 entfernen")).to_be_visible(timeout=FIRST_SYNC_TIMEOUT_MS)  # uploaded
         app.page.get_by_role("radio", name="Reparatur").click()
         both_widths(app, "2-warranty-form")
         app.click("Gewährleistungsanspruch senden")
 
-        app.expect_text("Gewährleistungsanspruch · Bestellung NA-100198")
+        app.expect_text("Gewährleistungsanspruch · Bestellung NA-100198", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
         app.expect_text("1 Foto angehängt")
         app.expect_text("Gewünscht: Reparatur")
         app.expect_text("Angefragt", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
@@ -232,6 +191,51 @@ def test_refused_after_40_days_then_warranty_claim_with_a_photo(browser: Browser
         both_widths(app, "3-warranty-claim")
 
 
+def test_return_with_an_exchange_for_another_size(browser: Browser, shared: Stack,
+                                                  request: pytest.FixtureRequest) -> None:
+    with device(browser, shared.app.url, PHONE, request.node.name) as app:
+        open_returns(app)
+        start_for(app, "NA-100231")
+        app.click(re.compile("^Rückgabe oder Umtausch"))
+        app.page.get_by_role("checkbox", name="Leinenhemd Regular Fit (Hellblau, M)").click()
+        app.page.get_by_role("checkbox", name="Zu klein").click()
+        app.page.get_by_role("checkbox", name="Umtausch gegen Hellblau, L").click()
+        both_widths(app, "1-exchange-form")
+        app.click("Rücksendung anmelden")
+
+        app.expect_text("Umtausch · Bestellung NA-100231", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        app.expect_text("Umtausch gegen Hellblau, L")
+        app.expect_text("Zu klein")
+        token = scan_qr(app, "return-qr")  # approved at once: the drop-off code arrives with the sync
+        verify_code(shared.server.url, token, "return")
+        both_widths(app, "2-exchange-detail")
+
+        app.click("Zurück")
+        app.expect_text("Ihre Retouren")
+        app.expect_text(re.compile("^Umtausch · Bestellung NA-100231"))
+        both_widths(app, "3-returns-list")
+
+
+def test_going_back_and_forth_between_options_offers_help_in_place(
+        browser: Browser, shared: Stack, request: pytest.FixtureRequest) -> None:
+    """Proactive help: switching between "return" and "warranty" again and again shows an offer
+    right there; "No thanks" removes it for good. Nothing is submitted."""
+    with device(browser, shared.app.url, PHONE, request.node.name) as app:
+        open_returns(app)  # signs in
+        # An order no other test of this module returns in full (NA-100231 is used up by then).
+        start_for(app, "NA-100260")
+        offer = "Brauchen Sie Hilfe bei dieser Rücksendung?"
+        for _ in range(3):
+            app.click(re.compile("^Rückgabe oder Umtausch"))
+            app.click(re.compile("^Gewährleistungsanspruch"))
+        app.expect_text(offer)
+        app.screenshot("1-offer-in-place")
+        app.click("Nein, danke")
+        expect(app.page.get_by_text(offer)).to_have_count(0, timeout=TIMEOUT_MS)
+        app.click(re.compile("^Rückgabe oder Umtausch"))
+        app.click(re.compile("^Gewährleistungsanspruch"))
+        app.page.wait_for_timeout(1000)
+        expect(app.page.get_by_text(offer)).to_have_count(0)  # dismissed: never again
 
 
 # -- loyalty ------------------------------------------------------------------------------------------
@@ -243,6 +247,30 @@ def expect_card(app: AppPage, pattern: str, timeout_ms: int = TIMEOUT_MS) -> Non
     expect(card).to_be_visible(timeout=timeout_ms)
 
 
+def test_loyalty_card_shows_renews_and_works_offline(browser: Browser, own: Stack,
+                                                     request: pytest.FixtureRequest) -> None:
+    with device(browser, own.app.url, PHONE, request.node.name) as app:
+        sign_in_as_anna(app)
+        expect_orders(app)
+        app.open_tab("Kundenkarte")
+        expect_card(app, r"Kartennummer 7301 0042 1187")
+        expect_card(app, r"Erneuert .* gültig bis", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        first = scan_qr(app, "loyalty-qr")
+        payload = verify_code(own.server.url, first, "loyalty")
+        assert payload["s"] == demo_id("loyalty_account", "7301 0042 1187")
+        both_widths(app, "1-card")
+
+        app.click("Karte aktualisieren")
+        app.page.wait_for_timeout(1500)
+        renewed = scan_qr(app, "loyalty-qr")
+        assert renewed != first  # a new signed token (new nonce), not the bare card number
+        verify_code(own.server.url, renewed, "loyalty")
+
+        own.stop_server()
+        app.click("Karte aktualisieren")  # the attempt finds no server: the code stays, valid offline
+        expect_card(app, r"Offline: Dieser Code gilt bis", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        assert scan_qr(app, "loyalty-qr") == renewed
+        both_widths(app, "2-card-offline")
 
 
 def test_redeeming_a_reward_twice_on_two_offline_devices_is_one_redemption(
@@ -258,10 +286,10 @@ def test_redeeming_a_reward_twice_on_two_offline_devices_is_one_redemption(
 
         own.stop_server()
         for app in (phone, laptop):
-            node(app, "sync-status").first.click()
-            expect(node(app, "sync-status").first).to_have_accessible_name(re.compile("^Offline"),
+            app.node("sync-status").first.click()
+            expect(app.node("sync-status").first).to_have_accessible_name(re.compile("^Offline"),
                                                                             timeout=TIMEOUT_MS)
-            reward = node(app, f"reward-{voucher}").first
+            reward = app.node(f"reward-{voucher}").first
             reward.scroll_into_view_if_needed()
             reward.get_by_role("button", name="Einlösen").click()
             app.click("Jetzt einlösen")
@@ -273,14 +301,14 @@ def test_redeeming_a_reward_twice_on_two_offline_devices_is_one_redemption(
         own.start_server()
         codes = []
         for app in (phone, laptop):
-            node(app, "sync-status").first.click()  # "sync now" instead of waiting for the backoff
-            code = node(app, f"code-{voucher}").first
+            app.node("sync-status").first.click()  # "sync now" instead of waiting for the backoff
+            code = app.node(f"code-{voucher}").first
             expect(code).to_be_visible(timeout=FIRST_SYNC_TIMEOUT_MS)
             codes.append(code.inner_text().strip() or code.get_attribute("aria-label") or "")
         assert codes[0] == codes[1] and re.fullmatch(r"[A-Z2-9]{10}", codes[0])
         for app in (phone, laptop):
             app.expect_text("473")
-            expect(node(app, "loyalty-refusal")).to_have_count(0)
+            expect(app.node("loyalty-refusal")).to_have_count(0)
         phone.screenshot("2-one-code-phone")
         laptop.screenshot("2-one-code-laptop")
 

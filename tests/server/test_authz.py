@@ -131,7 +131,8 @@ def test_an_agent_sees_threads_that_had_an_agent_and_no_orders(device: Any) -> N
     changes = device("agent").changes()
 
     assert {c["scope"] for c in changes} == {"agent", "public"}
-    assert {c["entity"] for c in changes if c["scope"] == "agent"} == {"thread", "message"}
+    # The shopper's context next to the conversation (issue 4: server/projections/agent_context.py).
+    assert {c["entity"] for c in changes if c["scope"] == "agent"} == {"thread", "message", "customer_context"}
     assert [c["id"] for c in changes if c["entity"] == "thread"] == [demo_id("thread", "anna-kettle")]
 
 

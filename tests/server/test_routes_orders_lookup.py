@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from app.protocol.orders import GUEST_EVENTS_PER_SHIPMENT, GuestOrderView
 from server.db import Database
 from server.errors import message_for
-from server.routes.orders import MAX_FAILURES
+from server.ratelimit import LOOKUP_RULES
 from tests.server.dbstate import execute
 from tests.server.device import Device
 from tests.server.shopper import DELIVERED_5_DAYS, GUEST_ORDER, TWO_PARCELS
@@ -84,7 +84,7 @@ def test_a_deleted_accounts_orders_are_not_found_by_the_old_email(anna: Device, 
 
 
 def test_many_failures_from_one_address_are_slowed_down(client: TestClient) -> None:
-    for _ in range(MAX_FAILURES):
+    for _ in range(LOOKUP_RULES["address"][0]):
         assert lookup(client, "NA-999999", "guess@example.com").status_code == 404
 
     braked = lookup(client, GUEST_ORDER, "clara.wagner@example.com")

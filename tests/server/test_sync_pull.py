@@ -34,6 +34,7 @@ PAYLOAD_MODELS: dict[str, type[BaseModel]] = {
     Entity.PICKUP: entities.PickupPublic, Entity.NOTIFICATION: entities.NotificationPublic,
     Entity.STORE: entities.StorePublic, Entity.FAQ_CATEGORY: entities.FaqCategoryPublic,
     Entity.FAQ_ARTICLE: entities.FaqArticlePublic,
+    Entity.CUSTOMER_CONTEXT: entities.CustomerContextPublic,
 }
 
 Row = tuple[str, str, str, int, str, str]

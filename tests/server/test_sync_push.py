@@ -49,7 +49,8 @@ def test_contiguous_mutations_apply_in_order(anna: Device, db: Database) -> None
     assert seqs == sorted(seqs) and len(set(seqs)) == 3 and seqs[0] > seq_before
     assert head(db)[0] == seqs[-1]
     assert last_mutation_id(db, anna.client_id) == 3
-    assert count(db, Message, Message.thread_id == "thread-1") == 2
+    # (The bot answers each message too: issue 4, server/bot.)
+    assert count(db, Message, Message.thread_id == "thread-1", Message.sender == "customer") == 2
 
 
 def test_replaying_a_batch_changes_nothing_and_returns_the_stored_results(anna: Device, db: Database) -> None:
@@ -263,12 +264,17 @@ def test_thread_create_and_message_send_show_up_in_the_pull(anna: Device, db: Da
     assert [t["id"] for t in threads] == ["thread-7"]
     assert threads[0]["data"]["status"] == "bot"
     assert threads[0]["data"]["customer_id"] == str(anna.user_id)
-    assert threads[0]["data"]["last_message_preview"] == "Sendung 0034"
-    assert set(messages) == {"msg-7a", "msg-7b"}
+    # The bot answered each message (issue 4, server/bot): its reply is the newest message.
+    assert threads[0]["data"]["last_message_preview"] == messages_by_sender(messages, "bot")[-1]["body"][:140]
+    assert {m for m, data in messages.items() if data["sender"] == "customer"} == {"msg-7a", "msg-7b"}
     assert messages["msg-7a"]["body"] == "Hallo!" and messages["msg-7a"]["sender"] == "customer"
     assert messages["msg-7b"]["thread_id"] == "thread-7"
     assert messages["msg-7b"]["client_time"] == "2026-01-01T10:00:00+01:00"
     assert all(c["scope"] == anna.scope for c in changes)
+
+
+def messages_by_sender(messages: dict[str, dict[str, Any]], sender: str) -> list[dict[str, Any]]:
+    return sorted((m for m in messages.values() if m["sender"] == sender), key=lambda m: m["position"])
 
 
 def test_a_message_resent_under_a_new_mutation_id_is_not_duplicated(anna: Device, db: Database) -> None:

@@ -21,7 +21,6 @@ from services.codes import expires_at, qr_png, read_payload
 from services.errors import Offline
 from services.loyalty import balance_by_month, progress
 from tests.server.shopper import reward_id
-from tests.support.loyalty_card import ensure_card_route
 from tests.support.network import Network
 
 ANNA_BALANCE = 1173  # her seeded ledger
@@ -29,8 +28,7 @@ ANNA_BALANCE = 1173  # her seeded ledger
 
 @pytest.fixture
 def card_server(server: tuple[FastAPI, Database]) -> Iterator[tuple[FastAPI, Database]]:
-    ensure_card_route(server[0])
-    yield server
+    yield server  # the real server has POST /loyalty/card (server/routes/loyalty.py)
 
 
 def sign_in(network: Network, tmp_path: Path, device: str = "phone") -> AccountSession:

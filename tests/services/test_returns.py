@@ -14,7 +14,7 @@ from app.protocol.returns import MAX_ATTACHMENT_BYTES
 from server.db import Database
 from server.models import Return
 from services.client import AccountSession, ClientCore
-from services.errors import AttachmentRefused, Offline
+from services.errors import ApiError, AttachmentRefused, Offline
 from services.returns import LineDraft, timeline
 from tests.server.shopper import item_id, order_id
 from tests.support.network import Network
@@ -267,3 +267,28 @@ def test_timeline_of_a_refunded_return() -> None:
     steps = timeline(row)
     assert [s.state for s in steps] == ["done"] * 6
     assert steps[-1].at == datetime(2026, 3, 9, 8, tzinfo=UTC)
+
+
+def test_photos_are_fetched_once_kept_for_offline_and_deleted_at_sign_out(network: Network, tmp_path: Path) -> None:
+    phone = sign_in(network, tmp_path, "phone")
+    sent = png(40, 30)
+    photo = phone.attachments.upload("defect.png", sent)
+    assert phone.attachments.photo(photo.id) == sent  # sent from here: shown without a download
+
+    laptop = sign_in(network, tmp_path, "laptop")
+    before = network.requests
+    assert laptop.attachments.photo(photo.id) == sent  # from the server, with the account's token
+    assert network.requests == before + 1
+    network.online = False
+    assert laptop.attachments.photo(photo.id) == sent  # kept: offline it still shows
+    network.online = True
+
+    ben = ClientCore("http://testserver", tmp_path / "ben", "ben-phone", http=network.client()).sign_in(
+        "ben@example.com", "demo-ben")
+    with pytest.raises(ApiError) as foreign:
+        ben.attachments.photo(photo.id)  # someone else's photo: not found, nothing kept
+    assert foreign.value.code == "not_found"
+    assert not any(ben.photo_dir.glob("*"))
+
+    laptop.sign_out()
+    assert not laptop.photo_dir.exists()

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union, update
 
 from app.protocol.sync import Entity, PullRequest
 from server.db import Database
@@ -50,7 +50,7 @@ from services.errors import Offline
 from services.storage import cache
 from services.storage import outbox as outbox_repo
 from services.storage.engine import open_cache
-from services.storage.tables import SYNCED, rejection, sync_cursor
+from services.storage.tables import SYNCED, rejection
 from tests.conftest import SeededTemplate, server_settings
 from tests.support.network import Fault, Link, Network
 
@@ -58,6 +58,7 @@ ANNA = "anna@example.com"
 BEN = "ben@example.com"
 
 STATS: Counter[str] = Counter()
+REPORT: list[str] = []  # one line per simulation run, shown in pytest's terminal summary (tests/sim/conftest.py)
 
 WRITES = ("message", "thread", "thread+body", "profile", "cancel", "bogus")
 # Weighted: mostly syncs and writes, now and then a network, clock or server event; a mid-run
@@ -355,8 +356,8 @@ class SyncSimulation(RuleBasedStateMachine):
             state = cache.read_state(conn)
             outbox = [(p.mutation_id, p.status) for p in outbox_repo.pending(conn)]
             rejected = conn.scalar(select(func.count()).select_from(rejection))
-        return _canon([state["epoch"], state["client_id"], state["next_mutation_id"],
-                       outbox_repo_cursors(device), outbox, rejected])
+            cursors = outbox_repo.cursors(conn)
+        return _canon([state["epoch"], state["client_id"], state["next_mutation_id"], cursors, outbox, rejected])
 
     def _heal(self) -> None:
         """All faults off; every device syncs until two rounds in a row change nothing; then check all."""
@@ -505,9 +506,8 @@ class SyncSimulation(RuleBasedStateMachine):
     def _check_isolated(self, device: SimDevice) -> None:
         """A device holds rows of its own scopes only (ben never sees anna's)."""
         with device.account.engine.connect() as conn:
-            scopes: set[str] = set()
-            for table in SYNCED.values():
-                scopes |= {s for (s,) in conn.execute(select(table.c.scope).distinct())}
+            every = union(*(select(table.c.scope) for table in SYNCED.values()))  # UNION: distinct
+            scopes = {s for (s,) in conn.execute(every)}
         assert scopes <= device.scopes, f"{device.name} ({device.email}) holds rows of {scopes - device.scopes}"
 
     def _check_monotonic(self, devices: set[str] | None = None) -> None:
@@ -517,7 +517,7 @@ class SyncSimulation(RuleBasedStateMachine):
                 continue  # nothing happened to it since the last check
             with device.account.engine.connect() as conn:
                 epoch = cache.read_state(conn)["epoch"]
-            cursors = outbox_repo_cursors(device)
+                cursors = outbox_repo.cursors(conn)
             if epoch is not None:
                 assert epoch in self.epochs, f"{device.name}: unknown epoch {epoch}"
                 if epoch == device.seen_epoch:
@@ -532,11 +532,6 @@ class SyncSimulation(RuleBasedStateMachine):
         self.server_last = {k: int(v) for k, v in now.items()}
 
 
-def outbox_repo_cursors(device: SimDevice) -> dict[str, int]:
-    with device.account.engine.connect() as conn:
-        return {r.scope: int(r.cursor) for r in conn.execute(select(sync_cursor))}
-
-
 def make_cache_template(directory: Path) -> Path:
     path = directory / "empty-cache.sqlite"
     open_cache(path).dispose()
@@ -548,4 +543,9 @@ def stats_line(elapsed: float, cpu: float) -> str:
             f"{_canon(dict(sorted(STATS.items())))}")
 
 
-__all__ = ["STATS", "SyncSimulation", "make_cache_template", "stats_line"]
+def stats_json(elapsed: float, cpu: float) -> str:
+    return _canon({"examples": STATS["examples"], "seconds": round(elapsed, 1), "cpu_seconds": round(cpu, 1),
+                   "counts": dict(sorted(STATS.items()))})
+
+
+__all__ = ["REPORT", "STATS", "SyncSimulation", "make_cache_template", "stats_json", "stats_line"]

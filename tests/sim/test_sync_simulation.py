@@ -14,11 +14,17 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.conftest import SeededTemplate
-from tests.sim.machine import STATS, SyncSimulation, make_cache_template, stats_line
+from tests.sim.machine import (
+    REPORT,
+    STATS,
+    SyncSimulation,
+    make_cache_template,
+    stats_json,
+    stats_line,
+)
 
 EXAMPLES = int(os.environ.get("NAHTLOS_SIM_EXAMPLES", "25"))
 STEPS = int(os.environ.get("NAHTLOS_SIM_STEPS", "30"))
-REPORT: list[str] = []  # read by tests/sim/conftest.py for the terminal summary
 
 
 def test_sync_simulation(sqlite_template: SeededTemplate, tmp_path: Path,
@@ -33,7 +39,8 @@ def test_sync_simulation(sqlite_template: SeededTemplate, tmp_path: Path,
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None, print_blob=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]))
     finally:
-        line = stats_line(time.perf_counter() - started, time.process_time() - cpu)
-        REPORT.append(line)
-        (tmp_path_factory.getbasetemp() / "sim-stats.json").write_text(line + "\n", encoding="utf-8")
-        print(line)
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+        REPORT.append(stats_line(elapsed, used))
+        (tmp_path_factory.getbasetemp() / "sim-stats.json").write_text(stats_json(elapsed, used) + "\n",
+                                                                        encoding="utf-8")
+        print(REPORT[-1])

@@ -9,7 +9,7 @@ import flet as ft
 
 from views import theme
 
-Tone = Literal["info", "success", "warning", "error"]
+Tone = Literal["info", "neutral", "success", "warning", "error"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ def _palette(tone: Tone) -> _Palette:
         return _Palette(c.GREEN_900, c.GREEN_50, ft.Icons.CHECK_CIRCLE_OUTLINE)
     if tone == "warning":
         return _Palette(c.BROWN_900, c.AMBER_100, ft.Icons.SCHEDULE)
+    if tone == "neutral":
+        return _Palette(c.ON_SURFACE, c.SURFACE_CONTAINER_HIGH, ft.Icons.INFO_OUTLINE)
     if tone == "error":
         return _Palette(c.ON_ERROR_CONTAINER, c.ERROR_CONTAINER, ft.Icons.REPORT_GMAILERRORRED)
     return _Palette(c.ON_SECONDARY_CONTAINER, c.SECONDARY_CONTAINER, ft.Icons.INFO_OUTLINE)

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import flet as ft
 
 from app.i18n import Translator
 from app.protocol.entities import ShipmentStatus
-from services.tracking import Checkpoint, Parcel
 from views import theme
 from views.components.icon_action import IconAction
 from views.components.layout import Pill
 from views.components.notice import Notice, show_snack
 from views.hooks import use_translator
+
+if TYPE_CHECKING:
+    from services.tracking import Checkpoint, Parcel
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-22 22:47:47.689412
 """
 
-from alembic import op
 import sqlalchemy as sa
-import server.models.base
+from alembic import op
 
+import server.models.base
 
 revision = '0001'
 down_revision = None

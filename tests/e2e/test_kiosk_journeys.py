@@ -1,0 +1,166 @@
+"""The kiosk in a real browser: scanning in, the shopper's data, the privacy timeout that wipes it,
+and "continue on another device" from a phone to the kiosk and to a signed-out laptop.
+
+One API server; the shopper app and the kiosk app are separate processes talking to it (as in a
+store). The kiosk's visit ends after a few seconds here (NAHTLOS_KIOSK_IDLE_S), not 60.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from services.qr_read import read_codes
+from tests.e2e.conftest import (
+    DESKTOP,
+    FIRST_SYNC_TIMEOUT_MS,
+    PHONE,
+    TIMEOUT_MS,
+    AppPage,
+    Process,
+    _free_port,
+    _uv_run,
+    app_env,
+    device,
+    start_app,
+    start_server,
+)
+from tests.e2e.flows import expect_orders, sign_in_as_anna
+
+IDLE_S = 12
+WARN_S = 8
+ATTRACT = "Scannen Sie Ihre Kundenkarte oder einen Code aus der App"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Process, Process, Process, Path]]:
+    """(server, shopper app, kiosk app, kiosk data dir)."""
+    root = tmp_path_factory.mktemp("kiosk-store")
+    (root / "server").mkdir()
+    server = start_server(root / "server")
+    shopper = kiosk = None
+    try:
+        shopper = start_app(root / "shopper", "--api", server.url)
+        kiosk_dir = root / "kiosk"
+        kiosk_dir.mkdir()
+        port = _free_port()
+        env = {**app_env(kiosk_dir), "NAHTLOS_KIOSK_IDLE_S": str(IDLE_S), "NAHTLOS_KIOSK_WARN_S": str(WARN_S)}
+        kiosk = Process.start(_uv_run("main.py", "--web", "--port", str(port), "--api", server.url, "--mode", "kiosk",
+                                      "--store", "BER-01"), port, env, kiosk_dir / "app.log")
+        yield server, shopper, kiosk, kiosk_dir
+    finally:
+        for process in (kiosk, shopper, server):
+            if process is not None:
+                process.stop()
+
+
+def loyalty_token(server: Process) -> str:
+    """Anna's loyalty card code, as her phone shows it."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as http:
+        tokens = http.post("/auth/login", json={"email": "anna@example.com", "password": "demo-anna"}).json()
+        card = http.post("/loyalty/card", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
+    token: str = card["token"]
+    return token
+
+
+def visit_files(kiosk_dir: Path) -> list[Path]:
+    return [p for p in kiosk_dir.rglob("kiosk-visit-*")]
+
+
+def read_qr_on_screen(app: AppPage, step: str, besides: str | None = None) -> tuple[Path, str]:
+    """Photograph the screen until its QR code is painted and decodes (images paint a moment late;
+    `besides`: the code shown before, which may still be on screen for a frame)."""
+    for attempt in range(20):
+        shot = app.screenshot(f"{step}" if attempt == 0 else f"{step}-retry")
+        texts = [t for t in read_codes(shot.read_bytes()).texts if t != besides]
+        if texts:
+            return shot, texts[0]
+        app.page.wait_for_timeout(500)
+    raise AssertionError("no readable QR code on the screen")
+
+
+def scan_with_wedge(kiosk: AppPage, text: str) -> None:
+    """A keyboard-wedge scanner: types the code into the focused field and presses Enter."""
+    kiosk.fill("Scanner-Eingabe", text)
+    kiosk.page.keyboard.press("Enter")
+
+
+def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
+        browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+    server, _shopper, kiosk_app, kiosk_dir = store
+    with device(browser, kiosk_app.url, DESKTOP, "kiosk-timeout") as kiosk:
+        kiosk.expect_text(ATTRACT, timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        expect(kiosk.page.get_by_role("button", name="Bild des Codes hochladen")).to_be_visible()
+        kiosk.screenshot("attract")
+
+        scan_with_wedge(kiosk, "NTL1.nicht.echt")
+        kiosk.expect_text("Dieser Code stammt nicht von uns. Bitte zeigen Sie den Code aus der nahtlos-App.")
+        kiosk.screenshot("refused")
+
+        scan_with_wedge(kiosk, loyalty_token(server))
+        kiosk.expect_text("Hallo, Anna", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        kiosk.expect_text("Bestellung NA-100231")
+        assert visit_files(kiosk_dir), "the visit's cache should exist while the shopper is there"
+        kiosk.screenshot("visit")
+        kiosk.click("Abholungen")
+        expect(kiosk.button("Ich bin da")).to_be_visible(timeout=TIMEOUT_MS)
+        kiosk.screenshot("pickups")
+
+        kiosk.expect_text("Noch da?", timeout_ms=(IDLE_S + 5) * 1000)
+        kiosk.screenshot("countdown")
+        kiosk.expect_text(ATTRACT, timeout_ms=(WARN_S + 10) * 1000)
+        expect(kiosk.page.get_by_text("Hallo, Anna")).to_have_count(0)
+        assert visit_files(kiosk_dir) == []  # every byte of the visit is gone from the kiosk's disk
+
+
+def test_continue_on_another_device_moves_the_journey_to_the_kiosk(
+        browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+    _server, shopper_app, kiosk_app, kiosk_dir = store
+    with device(browser, shopper_app.url, PHONE, "handoff-phone") as phone, \
+            device(browser, kiosk_app.url, DESKTOP, "handoff-kiosk") as kiosk:
+        sign_in_as_anna(phone)
+        expect_orders(phone)
+        phone.click("Auf einem anderen Gerät weitermachen")
+        phone.expect_text("Sekunden gültig")
+        shot, link = read_qr_on_screen(phone, "continue-qr")  # what the kiosk's camera would read
+        assert "/continue?token=NTL1." in link
+
+        kiosk.expect_text(ATTRACT, timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        with kiosk.page.expect_file_chooser() as chooser:
+            kiosk.click("Bild des Codes hochladen")
+        chooser.value.set_files(str(shot))  # a photo of the phone's screen, via the upload path
+        kiosk.expect_text("Hallo, Anna", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        kiosk.expect_text("Bestellung NA-100231")
+        kiosk.screenshot("handoff-visit")
+        kiosk.click("Erledigt")
+        kiosk.expect_text(ATTRACT)
+        assert visit_files(kiosk_dir) == []
+
+        scan_with_wedge(kiosk, link)  # the same code again: used up
+        kiosk.expect_text("Dieser Code wurde bereits verwendet. Bitte öffnen Sie in der App einen neuen.")
+        kiosk.screenshot("handoff-used")
+
+
+def test_continue_on_a_signed_out_laptop(browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+    _server, shopper_app, _kiosk_app, _kiosk_dir = store
+    with device(browser, shopper_app.url, PHONE, "handoff-phone-2") as phone:
+        sign_in_as_anna(phone)
+        expect_orders(phone)
+        phone.click("Auf einem anderen Gerät weitermachen")
+        phone.expect_text("Sekunden gültig")
+        _, laptop_link = read_qr_on_screen(phone, "continue-qr-2")
+    path = laptop_link[laptop_link.index("/continue"):]
+    assert laptop_link.startswith("http://")  # a web address a camera app can open
+    # The laptop opens the link straight away, as a camera app or a pasted link does.
+    with device(browser, shopper_app.url, DESKTOP, "handoff-laptop", path) as laptop:
+        expect_orders(laptop)  # signed in as anna, on the screen she came from
+        laptop.screenshot("laptop-continued")
+    with device(browser, shopper_app.url, DESKTOP, "handoff-laptop-again", path) as again:
+        # A live region: Flutter names the group with its text rather than exposing a text node.
+        expect(again.page.get_by_label("Dieser Link wurde bereits verwendet.")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(again.button("Anmelden")).to_be_visible()
+        again.screenshot("laptop-used")
