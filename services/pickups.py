@@ -31,6 +31,7 @@ from app.protocol.mutations import (
     PickupCheckIn,
     PickupHandover,
     PickupMarkReady,
+    PickupResolveException,
     PickupSetDelegate,
 )
 from app.protocol.pickups import normalize_short_code, same_person
@@ -47,7 +48,8 @@ from services.storage.rejections import RejectionRecord
 from services.storage.tables import SYNCED, local_flag, pickup_code
 from services.sync import SyncEngine
 
-MUTATIONS = {"pickup.check_in", "pickup.set_delegate", "pickup.mark_ready", "pickup.handover"}
+MUTATIONS = {"pickup.check_in", "pickup.set_delegate", "pickup.mark_ready", "pickup.handover",
+             "pickup.resolve_exception"}
 OPEN = frozenset({PickupStatus.READY.value, PickupStatus.CHECKED_IN.value})
 _PUBLIC_KEY_FLAG = "codes.public_key"
 STORE_TZ = ZoneInfo("Europe/Berlin")
@@ -77,8 +79,18 @@ def _handed_over(by_id: dict[str, Row], m: Pending) -> None:
               handed_over_to=m.args["recipient_name"], _handover_id=m.args["handover_id"])
 
 
+def _resolved(by_id: dict[str, Row], m: Pending) -> None:
+    # Kept on the follow-up list, marked, until the server has the resolution (then it is gone).
+    for row in by_id.values():
+        exceptions = row.get("exceptions") or []
+        if any(e["id"] == m.args["handover_id"] for e in exceptions):
+            row["exceptions"] = [{**e, "_resolution": m.args["resolution"]} if e["id"] == m.args["handover_id"]
+                                 else e for e in exceptions]
+
+
 RULES = {"pickup.check_in": _checked_in, "pickup.set_delegate": _delegate, "pickup.mark_ready": _ready,
-         "pickup.handover": _handed_over}
+         "pickup.handover": _handed_over, "pickup.resolve_exception": _resolved}
+RESOLUTIONS = ("goods_returned", "paid_at_till", "written_off")
 
 
 # -- what the screens get ----------------------------------------------------------------------
@@ -300,6 +312,12 @@ class PickupService:
     def mark_ready(self, pickup_id: str) -> int:
         args = PickupMarkReady(pickup_id=pickup_id)
         return self.sync.mutate("pickup.mark_ready", args.model_dump(), {Entity.PICKUP.value})
+
+    def resolve_exception(self, handover_id: str, resolution: str, note: str | None = None) -> int:
+        """Queue the follow-up of a handover exception (one of RESOLUTIONS)."""
+        args = PickupResolveException(handover_id=handover_id, resolution=resolution,  # type: ignore[arg-type]
+                                      note=(note or "").strip() or None)
+        return self.sync.mutate("pickup.resolve_exception", args.model_dump(), {Entity.PICKUP.value})
 
     def public_key(self) -> bytes | None:
         with self.sync.engine.connect() as conn:

@@ -288,8 +288,8 @@ def Composer(state: ConversationState) -> ft.Control:
 def conversation_view(route: str, title: str, controls: list[ft.Control], bottom: ft.Control | None,
                       top: ft.Control | None = None) -> ft.View:
     """A pushed screen like `DetailView`, but with a list that fills the height and a pinned composer."""
-    from views.components.detail_page import BackButton
-    from views.components.sync_status import SyncStatusIndicator
+    from views.components.back_button import BackButton
+    from views.components.continue_elsewhere import detail_actions
 
     t_back = use_translator()._("Back")
     column: list[ft.Control] = []
@@ -310,7 +310,7 @@ def conversation_view(route: str, title: str, controls: list[ft.Control], bottom
         appbar=ft.AppBar(leading=BackButton(ROUTE, t_back), automatically_imply_leading=False,
                          title=ft.Text(title, weight=ft.FontWeight.W_600, max_lines=1,
                                        overflow=ft.TextOverflow.ELLIPSIS),
-                         actions=[SyncStatusIndicator()], bgcolor=ft.Colors.SURFACE),
+                         actions=detail_actions(), bgcolor=ft.Colors.SURFACE),
         controls=[ft.Column(column, expand=True, spacing=0)],
     )
 

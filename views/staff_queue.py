@@ -68,6 +68,49 @@ def EntryCard(entry: QueueEntry, now: datetime, t: Translator, *, highlight: boo
     )
 
 
+def resolution_label(resolution: str, t: Translator) -> str:
+    return {"goods_returned": t._("Goods returned"), "paid_at_till": t._("Paid at the till"),
+            "written_off": t._("Written off")}.get(resolution, resolution)
+
+
+def FollowUpCard(entry: QueueEntry, state: StaffState, t: Translator) -> ft.Control:
+    """A handover for a pickup that was cancelled meanwhile: what happened, and how it was settled."""
+    pickup = entry.pickup
+    lines: list[ft.Control] = [
+        ft.Row([ft.Icon(ft.Icons.REPORT_OUTLINED, color=ft.Colors.ERROR, size=20),
+                ft.Text(pickup["order_number"], weight=ft.FontWeight.W_700, size=16),
+                ft.Text(pickup.get("customer_name", ""), size=16)], spacing=theme.S, wrap=True),
+    ]
+    for exception in pickup.get("exceptions") or []:
+        at = parse_instant(exception.get("at"))
+        lines.append(ft.Text(t._("Handed to {recipient} by {name} at {time}, although the order had been "
+                                 "cancelled.").format(recipient=exception.get("recipient_name", ""),
+                                                      name=exception.get("by", ""),
+                                                      time=t.datetime(at) if at else "–"), size=14))
+        chosen = exception.get("_resolution")
+        if chosen:
+            lines.append(ft.Row([
+                Pill(resolution_label(chosen, t), ft.Colors.ON_SURFACE_VARIANT, ft.Colors.SURFACE_CONTAINER_HIGH,
+                     ft.Icons.CHECK),
+                Pill(t._("Not synced yet"), ft.Colors.ON_SURFACE_VARIANT, ft.Colors.SURFACE_CONTAINER_HIGH,
+                     ft.Icons.CLOUD_UPLOAD_OUTLINED)], spacing=theme.XS, wrap=True))
+            continue
+
+        def resolve_with(resolution: str, handover_id: str = exception["id"]) -> Any:
+            async def resolve(_: Any) -> None:
+                await state.resolve_exception(handover_id, resolution)
+            return resolve
+
+        lines.append(ft.Text(t._("How was it settled?"), size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+        lines.append(ft.Row([
+            ft.OutlinedButton(resolution_label(r, t), height=48, on_click=resolve_with(r))
+            for r in ("goods_returned", "paid_at_till", "written_off")], spacing=theme.S, wrap=True,
+            run_spacing=theme.S))
+    return ft.Container(
+        padding=theme.M, border_radius=theme.CARD_RADIUS, bgcolor=ft.Colors.SURFACE_CONTAINER_LOWEST,
+        border=ft.Border.all(1, ft.Colors.ERROR), content=ft.Column(lines, spacing=theme.S, tight=True))
+
+
 def Group(title: str, entries: list[ft.Control], identifier: str) -> ft.Control:
     return ft.Column([ft.Semantics(identifier=identifier, header=True, content=ft.Text(
         title, theme_style=ft.TextThemeStyle.TITLE_SMALL, weight=ft.FontWeight.W_600)), *entries],
@@ -83,9 +126,8 @@ def QueuePanel(state: StaffState, queue: StaffQueue | None, t: Translator) -> ft
     now = state.now
     groups: list[ft.Control] = []
     if queue.follow_up:
-        groups.append(Group(t._("Needs follow-up"), [
-            EntryCard(e, now, t, action=ft.Icon(ft.Icons.REPORT_OUTLINED, color=ft.Colors.ERROR))
-            for e in queue.follow_up], "queue-follow-up"))
+        groups.append(Group(t._("Needs follow-up"), [FollowUpCard(e, state, t) for e in queue.follow_up],
+                            "queue-follow-up"))
     n = len(queue.checked_in)
     groups.append(Group(t.ngettext("Checked in ({count})", "Checked in ({count})", n).format(count=n), [
         EntryCard(e, now, t, highlight=True) for e in queue.checked_in] or [

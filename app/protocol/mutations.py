@@ -221,6 +221,14 @@ class PickupHandover(Args):
     signature: HandoverSignature | None = None
 
 
+class PickupResolveException(Args):
+    """Staff close the follow-up of a handover exception (goods left for a pickup cancelled meanwhile)."""
+
+    handover_id: Id
+    resolution: Literal["goods_returned", "paid_at_till", "written_off"]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
 class FaqFeedback(Args):
     """"Was this helpful?" on one FAQ article (one language's row); idempotent by the client-made id.
 
@@ -257,4 +265,5 @@ MUTATION_ARGS: dict[str, type[Args]] = {
     "pickup.mark_ready": PickupMarkReady,
     "pickup.set_delegate": PickupSetDelegate,
     "pickup.handover": PickupHandover,
+    "pickup.resolve_exception": PickupResolveException,
 }

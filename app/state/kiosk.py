@@ -48,6 +48,9 @@ NOT_YOURS = "not_yours"  # a return code of someone else, or of no open return o
 SECTIONS = ("orders", "pickups", "returns", "help")
 CAMERA_BUDGET_MS = 20.0  # a camera frame without a code must stay cheap: the poll runs all day
 TICK_S = 0.25
+# After a visit ends, the camera ignores the code that opened it for this long: the shopper who
+# pressed "Done" with the phone still in hand must not be signed straight back in.
+REOPEN_GUARD_S = 10.0
 
 # Notices after an action in a visit.
 DROPPED_OFF = "dropped_off"
@@ -110,6 +113,8 @@ class KioskState:
     _ticker: asyncio.Task[None] | None = field(default=None, repr=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
     _clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    _opened_with: str | None = field(default=None, repr=False)  # the code of the current visit
+    _guard: tuple[str, float] | None = field(default=None, repr=False)  # (code, ignored until)
 
     # -- the kiosk itself --------------------------------------------------------------------
     async def start(self) -> None:
@@ -159,6 +164,7 @@ class KioskState:
             return
         self.phase = "opening"
         self.error = self.error_message = None
+        self._opened_with = text
         try:
             visit = await asyncio.to_thread(self.device.open_visit, text)
         except CodeRefused as exc:
@@ -205,7 +211,12 @@ class KioskState:
             return False
         if not reading.texts:
             return False
-        await self.scan(reading.texts[0])
+        text = reading.texts[0].strip()
+        if self._guard is not None and self._guard[0] == text and self._clock() < self._guard[1]:
+            return False  # the card of the visit that just ended, still held up
+        # Shielded: the camera's poll task is cancelled as soon as the attract screen goes away,
+        # which is exactly what opening the visit does; the visit must still finish opening.
+        await asyncio.shield(self.scan(text))
         return True
 
     # -- the visit ---------------------------------------------------------------------------
@@ -222,8 +233,9 @@ class KioskState:
             self.dispatcher.spawn(self._load, visit)
 
         self._unsubscribe = visit.sync.on_changes(on_changes)
-        await self._load(visit)
+        # The idle clock first: whatever happens to the first read, the visit must end on its own.
         self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        await self._load(visit)
 
     async def _load(self, visit: ShopperVisit) -> None:
         def read() -> tuple[list[Any], list[Any], list[Any]]:
@@ -310,6 +322,8 @@ class KioskState:
         if ticker is not None and ticker is not asyncio.current_task():
             ticker.cancel()
         self._visit = None
+        if self._opened_with is not None:
+            self._guard = (self._opened_with, self._clock() + REOPEN_GUARD_S)
         self.shopper = self.focus = self.notice = self.error = self.error_message = None
         self.orders, self.pickups, self.returns, self.faq_hits = [], [], [], []
         self.faq_query = ""

@@ -310,6 +310,20 @@ class StaffState:
         await self.refresh()
         return True
 
+    async def resolve_exception(self, handover_id: str, resolution: str) -> bool:
+        """Follow up a handover exception (services.pickups.RESOLUTIONS); works offline."""
+        service = self._service
+        if service is None:
+            return False
+        try:
+            await asyncio.to_thread(service.resolve_exception, handover_id, resolution)
+        except Exception:
+            logger.exception("queueing the exception's resolution failed")
+            self.error = ACTION_FAILED
+            return False
+        await self.refresh()
+        return True
+
     async def dismiss_refusal(self, rejection_id: int) -> None:
         service = self._service
         if service is None:

@@ -47,4 +47,8 @@ class PickupHandover(Base):
     items_complete: Mapped[bool] = mapped_column(default=False)
     age_check_done: Mapped[bool] = mapped_column(default=False)
     signature: Mapped[list[list[list[int]]] | None] = mapped_column(JSON)  # strokes on a 1000 x 1000 pad
+    # An exception's follow-up: when, by whom, how (see PickupResolveException) and a note.
     resolved_at: Mapped[Instant | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolution: Mapped[str | None] = mapped_column(String(24))
+    resolution_note: Mapped[str | None] = mapped_column(String(500))

@@ -1,12 +1,13 @@
 """Click & collect: `pickup.check_in` (shopper), `pickup.set_delegate` (shopper),
-`pickup.mark_ready` and `pickup.handover` (staff of the pickup's store).
+`pickup.mark_ready`, `pickup.handover` and `pickup.resolve_exception` (staff of the pickup's store).
 
 Handover follows the contract's conflict table. The pickup row is locked and closed with a
 conditional update (`WHERE status IN ('ready', 'checked_in')`): of two tablets that scanned the
 same code, online or offline, the first to arrive wins; the other gets `already_handed_over`
 with who and when, and leaves no record. Goods handed over for a pickup cancelled meanwhile
 are a physical fact: the handover is recorded as an exception for staff to follow up and the
-mutation succeeds, so the tablet's queue moves on and nothing is dropped.
+mutation succeeds, so the tablet's queue moves on and nothing is dropped. Staff then resolve
+the exception (goods returned, paid at the till, written off); the first resolution stands.
 """
 
 import uuid
@@ -23,6 +24,7 @@ from app.protocol.mutations import (
     PickupCheckIn,
     PickupHandover,
     PickupMarkReady,
+    PickupResolveException,
     PickupSetDelegate,
 )
 from app.protocol.pickups import PICKUP_HOLD_DAYS, normalize_short_code, same_person
@@ -233,3 +235,25 @@ def pickup_handover(ctx: MutationContext, args: PickupHandover) -> dict[str, Any
     ctx.session.flush()
     publish_pickup(ctx.session, pickup)
     return _answer(record)
+
+
+@mutator("pickup.resolve_exception", roles={Role.STAFF})
+def pickup_resolve_exception(ctx: MutationContext, args: PickupResolveException) -> dict[str, Any] | None:
+    record = ctx.session.scalars(select(HandoverRecord).where(HandoverRecord.id == args.handover_id)
+                                 .with_for_update()).one_or_none()
+    if record is None:
+        raise Rejected(RejectionCode.NOT_FOUND)
+    if record.store_id != ctx.principal.store_id:
+        raise Rejected(RejectionCode.FORBIDDEN)
+    if record.outcome != EXCEPTION:
+        raise Rejected(RejectionCode.CONFLICT, {"outcome": record.outcome})
+    if record.resolved_at is None:  # resolved on two tablets: the first resolution stands
+        staff = ctx.session.get_one(User, ctx.principal.user_id)
+        record.resolved_at = ctx.now
+        record.resolved_by = staff.name
+        record.resolution = args.resolution
+        record.resolution_note = args.note or None
+        ctx.session.flush()
+        publish_pickup(ctx.session, ctx.session.get_one(Pickup, record.pickup_id))
+    return {"handover_id": record.id, "resolution": record.resolution, "by": record.resolved_by,
+            "at": iso(record.resolved_at)}

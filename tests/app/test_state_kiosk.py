@@ -13,7 +13,7 @@ import pytest
 
 from app.protocol.sync import MutationIn, PushRequest
 from app.state.dispatch import UiDispatcher
-from app.state.kiosk import DROPPED_OFF, NO_CODE, NOT_YOURS, KioskState
+from app.state.kiosk import DROPPED_OFF, NO_CODE, NOT_YOURS, REOPEN_GUARD_S, KioskState
 from services.api_client import ApiClient
 from services.codes import qr_png
 from services.ids import new_id
@@ -164,6 +164,48 @@ def test_an_uploaded_picture_of_the_card_signs_in(make_kiosk: Callable[..., Kios
 
         assert (kiosk.phase, kiosk.shopper) == ("visit", "Anna")
         await kiosk.done()
+    run(scenario)
+
+
+def test_the_camera_does_not_reopen_a_visit_that_just_ended(make_kiosk: Callable[..., KioskState],
+                                                            anna: ApiClient) -> None:
+    async def scenario() -> None:
+        kiosk = make_kiosk()
+        now = [1000.0]
+        kiosk._clock = lambda: now[0]
+        await kiosk.start()
+        card = qr_png(anna.loyalty_card().token)
+        assert await kiosk.scan_frame(card)
+        assert kiosk.phase == "visit"
+        await kiosk.done()
+
+        assert not await kiosk.scan_frame(card)  # "Done" with the phone still held up
+        assert kiosk.phase == "attract"
+        await kiosk.scan_image(card)  # an upload is deliberate: it opens at once
+        assert kiosk.phase == "visit"
+        await kiosk.done()
+        now[0] += REOPEN_GUARD_S + 1
+        assert await kiosk.scan_frame(card)  # later it is a new visit
+        assert (kiosk.phase, kiosk.shopper) == ("visit", "Anna")
+        await kiosk.done()
+    run(scenario)
+
+
+def test_a_camera_visit_opens_fully_although_the_camera_stops_meanwhile(
+        make_kiosk: Callable[..., KioskState], anna: ApiClient, kiosk_dir: Path) -> None:
+    """The attract screen (and its camera poll) goes away the moment the visit opens; the visit
+    must still load and, above all, still end on its own."""
+    async def scenario() -> None:
+        kiosk = make_kiosk(idle_timeout_s=1.5, warn_s=1.0)
+        await kiosk.start()
+        card = qr_png(anna.loyalty_card().token)
+        poll = asyncio.get_running_loop().create_task(kiosk.scan_frame(card))
+        await eventually(lambda: kiosk.phase == "visit")
+        poll.cancel()  # the camera panel unmounts
+
+        await eventually(lambda: bool(kiosk.orders))
+        await eventually(lambda: kiosk.phase == "attract")  # the idle timeout still ends it
+        await eventually(lambda: not any(name.startswith("kiosk-visit-") for name in files_in(kiosk_dir)))
     run(scenario)
 
 

@@ -4,6 +4,8 @@ tablet that was too late, and the shopper's screens following live (pickup statu
 
 from collections.abc import Callable
 
+from fastapi import FastAPI
+
 from app.state import SessionState
 from app.state.notifications import NotificationsState
 from app.state.pickups import PickupState
@@ -15,6 +17,8 @@ from app.state.staff import (
     STEP_PROOF,
     StaffState,
 )
+from server.db import Database
+from server.models import Pickup, PickupHandover
 from server.seed.ids import demo_id
 from services.client import ClientCore
 from services.pickups import SCAN_ALREADY, SCAN_UNKNOWN
@@ -162,5 +166,44 @@ def test_mark_ready_notifies_the_shopper_live(make_core: MakeCore) -> None:
         staff.unbind()
         await staff_session.sign_out()
         await shopper.sign_out()
+
+    run(scenario)
+
+
+def test_a_handover_after_a_cancellation_is_followed_up_and_resolved(
+        make_core: MakeCore, network: Network, server: tuple[FastAPI, Database]) -> None:
+    async def scenario() -> None:
+        session, staff = await tablet(make_core, "counter")
+        network.online = False  # the store's Wi-Fi is down during the handover
+        assert await staff.submit_code("K7M4Q2")
+        draft = staff.draft
+        assert draft is not None
+        draft.set_age_check(True)
+        draft.set_items_complete(True)
+        assert await staff.confirm_handover()
+        with server[1].write() as db:  # meanwhile the office cancelled the order
+            db.get_one(Pickup, ANNA_PICKUP).status = "cancelled"
+        network.online = True
+        account = session.account
+        assert account is not None
+        account.sync.request_sync()
+        await eventually(lambda: staff.queue is not None and bool(staff.queue.follow_up))
+        assert staff.queue is not None
+        (entry,) = staff.queue.follow_up
+        (exception,) = entry.pickup["exceptions"]
+        assert (exception["reason"], exception["by"]) == ("cancelled", "Jonas Weber")
+
+        network.online = False
+        assert await staff.resolve_exception(exception["id"], "goods_returned")
+        (entry,) = staff.queue.follow_up  # still listed, marked as resolved but not synced
+        assert entry.pickup["exceptions"][0]["_resolution"] == "goods_returned"
+        network.online = True
+        account.sync.request_sync()
+        await eventually(lambda: staff.queue is not None and not staff.queue.follow_up)
+        with server[1].read() as db:
+            record = db.get_one(PickupHandover, exception["id"])
+            assert (record.resolution, record.resolved_by) == ("goods_returned", "Jonas Weber")
+        staff.unbind()
+        await session.sign_out()
 
     run(scenario)

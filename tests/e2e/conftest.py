@@ -317,7 +317,9 @@ class AppPage:
         self.click(re.compile(rf"^{re.escape(label)}\b"))
 
     def expect_text(self, text: str | re.Pattern[str], timeout_ms: int = TIMEOUT_MS) -> Locator:
-        locator = self.page.get_by_text(text).first
+        # A Semantics(container=True) merges its texts into the group's label, and whether
+        # Flutter emits them as text nodes as well depends on timing: accept either.
+        locator = self.page.get_by_text(text).or_(self.page.get_by_label(text)).first
         expect(locator).to_be_visible(timeout=timeout_ms)
         return locator
 

@@ -7,15 +7,17 @@ store). The kiosk's visit ends after a few seconds here (NAHTLOS_KIOSK_IDLE_S), 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Playwright, expect
 
 from services.qr_read import read_codes
 from tests.e2e.conftest import (
+    CHROMIUM_ARGS,
     DESKTOP,
     FIRST_SYNC_TIMEOUT_MS,
     PHONE,
@@ -30,6 +32,7 @@ from tests.e2e.conftest import (
     start_server,
 )
 from tests.e2e.flows import expect_orders, sign_in_as_anna
+from tests.support.fake_camera import code_in_front_of_camera
 
 IDLE_S = 12
 WARN_S = 8
@@ -117,6 +120,28 @@ def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
         assert visit_files(kiosk_dir) == []  # every byte of the visit is gone from the kiosk's disk
 
 
+def test_the_kiosk_camera_reads_a_loyalty_card(playwright: Playwright, chromium_path: str, tmp_path: Path,
+                                               store: tuple[Process, Process, Process, Path]) -> None:
+    """The camera path: Chromium's fake webcam films anna's card; flet-camera's pictures, polled,
+    go to the decoder and sign her in, without any typing or upload."""
+    server, _shopper, kiosk_app, _kiosk_dir = store
+    video = code_in_front_of_camera(loyalty_token(server), tmp_path / "card.y4m")
+    camera_browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        with device(camera_browser, kiosk_app.url, DESKTOP, "kiosk-camera") as kiosk:
+            kiosk.expect_text("Hallo, Anna", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+            kiosk.expect_text("Bestellung NA-100231")
+            kiosk.screenshot("camera-visit")
+            kiosk.click("Erledigt")  # the visit ends with the card still in front of the camera:
+            kiosk.expect_text(ATTRACT)
+            kiosk.page.wait_for_timeout(3000)  # several camera pictures later...
+            expect(kiosk.page.get_by_text("Hallo, Anna")).to_have_count(0)  # ...she is not signed back in
+    finally:
+        camera_browser.close()
+
+
 def test_continue_on_another_device_moves_the_journey_to_the_kiosk(
         browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
     _server, shopper_app, kiosk_app, kiosk_dir = store
@@ -150,6 +175,9 @@ def test_continue_on_a_signed_out_laptop(browser: Browser, store: tuple[Process,
     with device(browser, shopper_app.url, PHONE, "handoff-phone-2") as phone:
         sign_in_as_anna(phone)
         expect_orders(phone)
+        # From a pushed screen, not only a tab: the order she is looking at.
+        phone.page.get_by_role("button", name=re.compile(r"^NA-100245\b")).first.click()
+        phone.expect_text("Bestellung NA-100245")
         phone.click("Auf einem anderen Gerät weitermachen")
         phone.expect_text("Sekunden gültig")
         _, laptop_link = read_qr_on_screen(phone, "continue-qr-2")
@@ -157,7 +185,9 @@ def test_continue_on_a_signed_out_laptop(browser: Browser, store: tuple[Process,
     assert laptop_link.startswith("http://")  # a web address a camera app can open
     # The laptop opens the link straight away, as a camera app or a pasted link does.
     with device(browser, shopper_app.url, DESKTOP, "handoff-laptop", path) as laptop:
-        expect_orders(laptop)  # signed in as anna, on the screen she came from
+        # Signed in as anna, on the screen she came from.
+        laptop.expect_text("Bestellung NA-100245", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        laptop.expect_text("H1004523879012")
         laptop.screenshot("laptop-continued")
     with device(browser, shopper_app.url, DESKTOP, "handoff-laptop-again", path) as again:
         # A live region: Flutter names the group with its text rather than exposing a text node.

@@ -16,6 +16,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from app.protocol import API_PREFIX, SCHEMA_VERSION
 from app.protocol.auth import Role
 from server.db import Database
-from server.models import LoyaltyAccount, Order, Pickup, Return, SyncLog, User
+from server.models import LoyaltyAccount, Order, Pickup, PickupHandover, Return, SyncLog, User
 from server.mutators import REGISTRY, load_all
 from server.scopes import scopes_for
 from server.seed.ids import demo_id
@@ -495,6 +496,9 @@ class MutationCase:
     own_codes_of: dict[str, frozenset[str]] = field(default_factory=dict)  # per caller, instead of own_codes
 
 
+_NOW = datetime.now(UTC)
+
+
 def _new(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
@@ -553,6 +557,21 @@ def _handover(w: World, who: str, own: bool) -> dict[str, Any]:
     # The right code and recipient: only the store (and the pickup's state) may stand in the way.
     return {"handover_id": _new("h"), "pickup_id": pickup_id, "code": code, "recipient_name": name,
             "delegate": False, "items_complete": True, "age_check_done": True}
+
+
+def _resolve(w: World, who: str, own: bool) -> dict[str, Any]:
+    """A handover exception recorded at the store of the caller's own (or a foreign) pickup."""
+    pickup_id = _pickup(w, who, own)
+    handover_id = _new("h")
+    with w.db.write() as session:
+        pickup = session.get_one(Pickup, pickup_id)
+        staff = session.scalars(select(User).where(User.store_id == pickup.store_id)).first()
+        assert staff is not None
+        session.add(PickupHandover(id=handover_id, pickup_id=pickup_id, store_id=pickup.store_id, staff_id=staff.id,
+                                   staff_name=staff.name, at=pickup.hold_until or pickup.ready_at or _NOW,
+                                   outcome="exception", reason="cancelled", recipient_name="Someone",
+                                   items_complete=True))
+    return {"handover_id": handover_id, "resolution": "goods_returned"}
 
 
 def _feedback(w: World, who: str, own: bool) -> dict[str, Any]:
@@ -639,6 +658,7 @@ MUTATIONS: dict[str, MutationCase] = {
     "pickup.mark_ready": MutationCase(lambda w, who, own: {"pickup_id": _pickup(w, who, own)}),
     # Hamburg's pickup is not ready yet: its own handover is refused for that.
     "pickup.handover": MutationCase(_handover, own_codes=frozenset({"ok", "pickup_not_ready"})),
+    "pickup.resolve_exception": MutationCase(_resolve),
     "faq.feedback": MutationCase(_feedback),
     # A shopper's ordinary session never drops off ("not from the sofa"); her kiosk session does:
     # test_kiosk_sessions_reach_only_their_shoppers_things.

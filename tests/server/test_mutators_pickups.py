@@ -155,6 +155,41 @@ def test_a_handover_for_a_cancelled_pickup_is_recorded_as_an_exception(anna: Dev
     assert rows(anna, "pickup")[ANNA_PICKUP]["exceptions"] == []  # staff business, not the shopper's
 
 
+def test_staff_of_the_store_resolve_an_exception_once(device: MakeDevice, db: Database) -> None:
+    tablet, other_tablet, hamburg = device("staff.ber"), device("staff.ber"), device("staff.ham")
+    rows(tablet, "pickup")
+    execute(db, "UPDATE pickup SET status = 'cancelled' WHERE id = :p", p=ANNA_PICKUP)
+    handover_id = tablet.send("pickup.handover", handover())["result"]["handover_id"]
+    resolve = {"handover_id": handover_id, "resolution": "paid_at_till", "note": "  Paid 24,90 EUR cash  "}
+
+    refused = hamburg.send("pickup.resolve_exception", resolve)
+    assert (refused["status"], refused["code"]) == ("rejected", "forbidden")
+    assert scalar(db, "SELECT resolved_at FROM pickup_handover WHERE id = :h", h=handover_id) is None
+
+    first = tablet.send("pickup.resolve_exception", resolve)
+    assert first["status"] == "ok"
+    assert (first["result"]["resolution"], first["result"]["by"]) == ("paid_at_till", STAFF_BER)
+    assert scalar(db, "SELECT resolution_note FROM pickup_handover WHERE id = :h", h=handover_id) == \
+        "Paid 24,90 EUR cash"
+    assert rows(tablet, "pickup")[ANNA_PICKUP]["exceptions"] == []  # off the follow-up list
+    # The other tablet resolves it too (it had not synced yet): the first resolution stands.
+    second = other_tablet.send("pickup.resolve_exception", {**resolve, "resolution": "written_off"})
+    assert (second["status"], second["result"]["resolution"]) == ("ok", "paid_at_till")
+    assert scalar(db, "SELECT resolution FROM pickup_handover WHERE id = :h", h=handover_id) == "paid_at_till"
+
+
+def test_only_an_exception_can_be_resolved(device: MakeDevice) -> None:
+    tablet = device("staff.ber")
+    rows(tablet, "pickup")
+    handover_id = tablet.send("pickup.handover", handover())["result"]["handover_id"]  # a normal handover
+    normal = tablet.send("pickup.resolve_exception", {"handover_id": handover_id, "resolution": "written_off"})
+    assert (normal["status"], normal["code"]) == ("rejected", "conflict")
+    unknown = tablet.send("pickup.resolve_exception", {"handover_id": new_id(), "resolution": "written_off"})
+    assert (unknown["status"], unknown["code"]) == ("rejected", "not_found")
+    bogus = tablet.send("pickup.resolve_exception", {"handover_id": new_id(), "resolution": "lost"})
+    assert (bogus["status"], bogus["code"]) == ("rejected", "invalid_args")
+
+
 def test_age_restricted_items_need_the_id_check(anna: Device, device: MakeDevice, db: Database) -> None:
     tablet = device("staff.ber")
     staff_row = rows(tablet, "pickup")[ANNA_PICKUP]

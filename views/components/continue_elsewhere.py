@@ -14,9 +14,10 @@ import flet as ft
 
 from app.state.handoff import OFFLINE, HandoffState
 from views import theme
-from views.components.detail_page import BackButton
+from views.components.back_button import BackButton
 from views.components.icon_action import IconAction
 from views.components.qr import QrCode
+from views.components.sync_status import SyncStatusIndicator
 from views.hooks import use_app, use_observable, use_translator, use_viewport
 
 ROUTE = "/continue-elsewhere"
@@ -33,6 +34,18 @@ def ContinueElsewhereAction() -> ft.Control:
 
     return IconAction(ft.Icons.DEVICES_OTHER_OUTLINED, t._("Continue on another device"), lambda _: open_sheet(),
                       identifier="continue-elsewhere")
+
+
+def detail_actions() -> list[ft.Control]:
+    """App-bar actions of a pushed screen: "continue on another device" wherever a shopper is
+    signed in (a signed-out screen such as the guest lookup has nobody to hand over), then the
+    sync state."""
+    ctx = use_app()
+    actions: list[ft.Control] = []
+    if ctx.mode == "shopper" and ctx.session.account is not None:
+        actions.append(ContinueElsewhereAction())
+    actions.append(SyncStatusIndicator())
+    return actions
 
 
 def _from_route(page_route: str | None) -> str:

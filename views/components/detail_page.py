@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from views.components.icon_action import IconAction
+from views.components.back_button import BackButton
+from views.components.continue_elsewhere import detail_actions
 from views.components.layout import ScreenBody
-from views.components.sync_status import SyncStatusIndicator
 from views.hooks import use_translator
-
-
-def BackButton(target: str, label: str) -> ft.Control:
-    def go(_: object) -> None:
-        ft.context.page.navigate(target)
-
-    return IconAction(ft.Icons.ARROW_BACK, label, go, identifier="back")
 
 
 @ft.component
@@ -33,7 +26,7 @@ def DetailView(route: str, title: str, back_to: str, controls: list[ft.Control],
             leading=BackButton(back_to, t._("Back")),
             automatically_imply_leading=False,
             title=ft.Text(title, weight=ft.FontWeight.W_600),
-            actions=[SyncStatusIndicator()],
+            actions=detail_actions(),
             bgcolor=ft.Colors.SURFACE,
         ),
         controls=[ft.Container(ScreenBody(controls, spacing=spacing), expand=True)],
