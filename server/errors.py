@@ -45,14 +45,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ErrorCode.INTERNAL_ERROR: ("Something went wrong on our side. Please try again.",
                                "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut."),
     ErrorCode.CODE_FORGED: ("This code is not one of ours or is damaged. Please show the code from the app.",
-                            "Dieser Code stammt nicht von uns oder ist beschädigt. Bitte zeigen Sie den Code aus "
-                            "der App."),
+                            ("Dieser Code stammt nicht von uns oder ist beschädigt. Bitte zeigen Sie den Code aus "
+                            "der App.")),
     ErrorCode.CODE_EXPIRED: ("This code has expired. Please open a new one in the app.",
                              "Dieser Code ist abgelaufen. Bitte öffnen Sie in der App einen neuen."),
-    ErrorCode.CODE_WRONG_KIND: ("This code cannot be used here. Please scan your loyalty card or a "
-                                "\"continue here\" code from the app.",
-                                "Dieser Code kann hier nicht verwendet werden. Bitte scannen Sie Ihre Kundenkarte "
-                                "oder einen „Hier weitermachen“-Code aus der App."),
+    ErrorCode.CODE_WRONG_KIND: (("This code cannot be used here. Please scan your loyalty card or a "
+                                "\"continue here\" code from the app."),
+                                ("Dieser Code kann hier nicht verwendet werden. Bitte scannen Sie Ihre Kundenkarte "
+                                "oder einen „Hier weitermachen“-Code aus der App.")),
     ErrorCode.CODE_OTHER_STORE: ("This code belongs to another store.",
                                  "Dieser Code gehört zu einer anderen Filiale."),
     ErrorCode.CODE_ALREADY_USED: ("This code has already been used. Please open a new one in the app.",
@@ -78,21 +78,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ErrorCode.IMAGE_TOO_LARGE: ("This image has too many pixels. Please send a smaller photo.",
                                 "Dieses Bild hat zu viele Pixel. Bitte senden Sie ein kleineres Foto."),
     RejectionCode.WITHDRAWAL_PERIOD_EXPIRED: (
-        "The 14-day withdrawal period for this item has ended. You may still be able to return it under our "
-        "30-day return policy or make a warranty claim.",
-        "Die 14-tägige Widerrufsfrist für diesen Artikel ist abgelaufen. Sie können ihn aber eventuell noch "
-        "innerhalb unserer 30-tägigen Rückgabefrist zurückgeben oder reklamieren."),
+        ("The 14-day withdrawal period for this item has ended. You may still be able to return it under our "
+        "30-day return policy or make a warranty claim."),
+        ("Die 14-tägige Widerrufsfrist für diesen Artikel ist abgelaufen. Sie können ihn aber eventuell noch "
+        "innerhalb unserer 30-tägigen Rückgabefrist zurückgeben oder reklamieren.")),
     RejectionCode.RETURN_PERIOD_EXPIRED: (
         "The 30-day return period for this item has ended. If it is faulty, you can file a warranty claim.",
-        "Die 30-tägige Rückgabefrist für diesen Artikel ist abgelaufen. Ist er mangelhaft, können Sie ihn "
-        "reklamieren."),
+        ("Die 30-tägige Rückgabefrist für diesen Artikel ist abgelaufen. Ist er mangelhaft, können Sie ihn "
+        "reklamieren.")),
     RejectionCode.WARRANTY_EXPIRED: ("The two-year warranty for this item has expired.",
                                      "Die zweijährige Gewährleistung für diesen Artikel ist abgelaufen."),
     RejectionCode.ITEM_NOT_RETURNABLE: (
-        "This item cannot be returned (for example for hygiene reasons or because it was personalised). "
-        "You can still report a defect as a warranty claim.",
-        "Dieser Artikel ist vom Umtausch ausgeschlossen (zum Beispiel aus Hygienegründen oder weil er "
-        "personalisiert wurde). Einen Mangel können Sie trotzdem reklamieren."),
+        ("This item cannot be returned (for example for hygiene reasons or because it was personalised). "
+        "You can still report a defect as a warranty claim."),
+        ("Dieser Artikel ist vom Umtausch ausgeschlossen (zum Beispiel aus Hygienegründen oder weil er "
+        "personalisiert wurde). Einen Mangel können Sie trotzdem reklamieren.")),
     RejectionCode.DUPLICATE_RETURN: ("There is already an open return for this item.",
                                      "Für diesen Artikel gibt es bereits eine offene Rücksendung."),
     RejectionCode.RETURN_LOCKED: ("This return can no longer be changed.",
@@ -102,8 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     RejectionCode.VARIANT_UNAVAILABLE: ("This size or colour is not available for an exchange.",
                                         "Diese Größe oder Farbe ist für einen Umtausch nicht verfügbar."),
     RejectionCode.QUANTITY_EXCEEDED: ("You cannot return more items than you ordered and have not yet returned.",
-                                      "Sie können nicht mehr Artikel zurücksenden, als Sie bestellt und noch nicht "
-                                      "zurückgesendet haben."),
+                                      ("Sie können nicht mehr Artikel zurücksenden, als Sie bestellt und noch nicht "
+                                      "zurückgesendet haben.")),
     RejectionCode.ATTACHMENT_INVALID: ("One of the photos could not be used. Please upload it again.",
                                        "Eines der Fotos kann nicht verwendet werden. Bitte laden Sie es erneut hoch."),
     RejectionCode.DESCRIPTION_REQUIRED: ("Please describe the defect.", "Bitte beschreiben Sie den Mangel."),
@@ -122,8 +122,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     RejectionCode.PICKUP_CODE_INVALID: ("This code does not belong to this pickup.",
                                         "Dieser Code gehört nicht zu dieser Abholung."),
     RejectionCode.RECIPIENT_NOT_ALLOWED: ("Only the customer or the person they named may collect this order.",
-                                          "Nur die Kundin oder der Kunde oder die von ihnen benannte Person darf "
-                                          "diese Bestellung abholen."),
+                                          ("Nur die Kundin oder der Kunde oder die von ihnen benannte Person darf "
+                                          "diese Bestellung abholen.")),
 }
 
 

@@ -35,6 +35,7 @@ from server.routes import (
     sync,
 )
 from server.routes import pickups as pickup_routes
+from server.sync.cluster_pokes import ClusterPokeHub, is_postgres
 from server.sync.log import ensure_counter
 from server.sync.pokes import PokeHub
 
@@ -93,9 +94,16 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     database = db or Database(settings.resolved_database_url())
     load_all()
 
+    # Several server processes on one PostgreSQL poke each other's SSE listeners (LISTEN/NOTIFY).
+    hub = ClusterPokeHub(database.engine) if is_postgres(database.url) else PokeHub()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if isinstance(hub, ClusterPokeHub):
+            hub.start()
         yield
+        if isinstance(hub, ClusterPokeHub):
+            hub.stop()
         if db is None:
             database.dispose()
 
@@ -111,7 +119,7 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
                              "4XX": {"model": ErrorBody, "description": "Refused (see code)"}})
     app.state.settings = settings
     app.state.db = database
-    app.state.hub = PokeHub()
+    app.state.hub = hub
     app.state.tokens = TokenService(settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s)
     app.state.codes = CodeSigner(settings.secret_key)
     _install_error_handlers(app)

@@ -31,6 +31,15 @@ def error_message(code: str, t: Translator) -> str:
     return t._("Signing in didn't work because of a problem on our side. Please try again in a moment.")
 
 
+def sign_in_promise(mode: str, t: Translator) -> str:
+    """What signing in gives this face of the app (the staff tablet is not about points)."""
+    if mode == "staff":
+        return t._("Your store's pickups: hand them over with a scan, even when the Wi-Fi is down.")
+    if mode == "agent":
+        return t._("Answer the conversations that asked for a person, with the shopper's context beside them.")
+    return t._("Track your orders, start returns and collect points. Works offline, too.")
+
+
 @ft.component
 def ErrorBanner(message: str) -> ft.Control:
     """Inline error above the button, announced by screen readers when it appears."""
@@ -144,7 +153,7 @@ def SignInForm() -> ft.Control:
     controls: list[ft.Control] = [
         ft.Text(t._("Sign in"), theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.W_600),
         ft.Text(
-            t._("Track your orders, start returns and collect points. Works offline, too."),
+            sign_in_promise(ctx.mode, t),
             theme_style=ft.TextThemeStyle.BODY_MEDIUM,
             color=ft.Colors.ON_SURFACE_VARIANT,
         ),

@@ -248,8 +248,8 @@ def _anna_thread(session: Session, anna: User, agent: User, order: Order) -> Non
     session.add(thread)
     session.flush()
     lines = [(38, "customer", anna.name, "Hallo, können Sie mir die Rechnung zu meiner Bestellung noch einmal schicken?"),
-             (38, "bot", "nahtlos Assistent", "Ihre Rechnung finden Sie in der Bestellübersicht unter „Details“. "
-                                              "Soll ich Sie mit einer Kollegin verbinden?"),
+             (38, "bot", "nahtlos Assistent", ("Ihre Rechnung finden Sie in der Bestellübersicht unter „Details“. "
+                                              "Soll ich Sie mit einer Kollegin verbinden?")),
              (37.9, "customer", anna.name, "Ja, bitte – ich brauche sie mit meiner neuen Adresse."),
              (37, "agent", agent.name, "Gern! Die korrigierte Rechnung ist unterwegs in Ihr Postfach. Schönen Tag noch!")]
     for n, (ago, sender, name, body) in enumerate(lines):

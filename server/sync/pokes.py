@@ -33,10 +33,16 @@ class PokeHub:
         return len(self._listeners)
 
     def publish(self, scopes: Iterable[str], seq: int) -> None:
+        """A commit touched these scopes (server.sync.cluster_pokes also tells other processes)."""
+        self.deliver(scopes, seq)
+
+    def deliver(self, scopes: Iterable[str], seq: int) -> None:
+        """Poke this process's listeners of the touched scopes ("*" pokes every listener)."""
         touched = frozenset(scopes)
+        everyone = "*" in touched
         with self._lock:
-            targets = [(q, loop, wanted & touched) for q, (loop, wanted) in self._listeners.items()
-                       if wanted & touched]
+            targets = [(q, loop, wanted if everyone else wanted & touched)
+                       for q, (loop, wanted) in self._listeners.items() if everyone or wanted & touched]
         for queue, loop, hit in targets:
             poke = Poke(scopes=sorted(hit), seq=seq)
             try:

@@ -187,8 +187,8 @@ def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest,
     except OperationalError:
         # Transient (lock timeout, connection lost): nothing of this batch was committed; the client retries it.
         raise ApiError(503, ErrorCode.SERVER_BUSY, headers={"Retry-After": "1"}) from None
-    for scopes, seq in pokes:
-        hub.publish(scopes, seq)
+    if pokes:  # one poke for the batch: every touched scope, the newest seq (pulls catch up to it)
+        hub.publish(set().union(*(scopes for scopes, _ in pokes)), max(seq for _, seq in pokes))
     if stop is not None:
         raise stop  # after the commit: the mutations before the stop are kept
     return PushResponse(last_mutation_id=batch.last_id, results=batch.results)

@@ -52,7 +52,7 @@ def _catalogs(locale: str) -> tuple[Catalog, ...]:
     return tuple(catalogs)
 
 
-def _find(locale: str, msgid: str):  # noqa: ANN202 - babel's Message
+def _find(locale: str, msgid: str):
     for catalog in _catalogs(locale):
         message = catalog.get(msgid)
         if message is not None:

@@ -4,7 +4,13 @@ from collections.abc import Callable
 
 import pytest
 
-from app.state.guest_lookup import INVALID_EMAIL, MISSING_FIELDS, NOT_FOUND, OFFLINE, GuestLookupState
+from app.state.guest_lookup import (
+    INVALID_EMAIL,
+    MISSING_FIELDS,
+    NOT_FOUND,
+    OFFLINE,
+    GuestLookupState,
+)
 from services.client import ClientCore
 from tests.app.test_state import run
 from tests.support.network import Network

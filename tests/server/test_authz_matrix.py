@@ -28,7 +28,15 @@ from sqlalchemy import select
 from app.protocol import API_PREFIX, SCHEMA_VERSION
 from app.protocol.auth import Role
 from server.db import Database
-from server.models import LoyaltyAccount, Order, Pickup, PickupHandover, Return, SyncLog, User
+from server.models import (
+    LoyaltyAccount,
+    Order,
+    Pickup,
+    PickupHandover,
+    Return,
+    SyncLog,
+    User,
+)
 from server.mutators import REGISTRY, load_all
 from server.scopes import scopes_for
 from server.seed.ids import demo_id

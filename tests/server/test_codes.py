@@ -9,7 +9,10 @@ from fastapi.testclient import TestClient
 
 from app.protocol.codes import CodeFailure, CodeKind
 from server.codes import CodeError, CodeSigner, CodeVerifier
-from tests.conftest import TEST_SECRET as SECRET  # the test apps' secret: their key is this signer's
+from tests.conftest import (
+    TEST_SECRET as SECRET,  # the test apps' secret: their key is this signer's
+)
+
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -91,7 +94,7 @@ def test_malformed_codes_are_forged(signer: CodeSigner, token: str) -> None:
 
 def test_a_signed_but_malformed_payload_is_forged(signer: CodeSigner) -> None:
     # Even a correctly signed body must be a proper payload (defence against a future signing bug).
-    private = signer._private  # noqa: SLF001 (the test plays a buggy issuer)
+    private = signer._private
     signed = "NTL1." + b64(b'{"k":"return"}')
     token = f"{signed}.{b64(private.sign(signed.encode()))}"
 

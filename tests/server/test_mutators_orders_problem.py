@@ -6,7 +6,14 @@ from server.db import Database
 from tests.server.conftest import MakeDevice
 from tests.server.dbstate import scalar
 from tests.server.device import Device
-from tests.server.shopper import DELIVERED_5_DAYS, PROCESSING, new_id, order_id, rows, uploaded
+from tests.server.shopper import (
+    DELIVERED_5_DAYS,
+    PROCESSING,
+    new_id,
+    order_id,
+    rows,
+    uploaded,
+)
 
 
 def report(device: Device, number: str, kind: str, **extra: object) -> tuple[str, str, dict[str, object]]:

@@ -7,7 +7,14 @@ from fastapi.testclient import TestClient
 from app.protocol.account import EXPORT_FORMAT, AccountExport
 from tests.server.conftest import MakeDevice
 from tests.server.device import Device
-from tests.server.shopper import DELIVERED_5_DAYS, GUEST_ORDER, new_id, rows, uploaded, withdrawal
+from tests.server.shopper import (
+    DELIVERED_5_DAYS,
+    GUEST_ORDER,
+    new_id,
+    rows,
+    uploaded,
+    withdrawal,
+)
 
 EXPORT = "/api/v1/account/export"
 
