@@ -99,3 +99,11 @@ def test_the_key_is_kept_for_offline_checks(tmp_path: object) -> None:
     cached = later.verifier()
     assert cached is not None and cached.verify(token(7), (CodeKind.LOYALTY,)).s.endswith("0123456789ab")
     assert PublicKeyCache(Path(str(tmp_path)) / "none.json", offline).verifier() is None  # type: ignore[arg-type]
+
+
+def test_tiny_codes_are_found_by_doubling_the_frame() -> None:
+    codes = [token(i) for i in range(40)]
+    readings = [read_codes(jpeg(render(codes[i], "small", i))) for i in range(40)]
+
+    assert all(codes[i] in r.texts for i, r in enumerate(readings))
+    assert any(r.step == "double" for r in readings)  # found by nothing before the last step
