@@ -35,9 +35,9 @@ from app.state.conversations import (
 )
 from app.state.proactive_help import PARCEL_DELAYED, PICKUP_WAITING, RETURN_FLOW
 from views import theme
-from views.components.detail_page import DetailView
+from views.components.detail_page import DetailView, MissingDetailView
 from views.components.icon_action import IconAction
-from views.components.layout import Centered, EmptyState
+from views.components.layout import Centered
 from views.components.message_photos import MessagePhotos
 from views.components.notice import Notice
 from views.components.offline_banner import OfflineBanner
@@ -336,14 +336,10 @@ def ConversationPage(thread_id: str) -> ft.View:
 
     thread = state.thread
     if thread is None:
-        if not state.loaded:
-            return DetailView(route, t._("Conversation"), ROUTE, [
-                ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, padding=48)])
-        return DetailView(route, t._("Conversation"), ROUTE, [EmptyState(
-            ft.Icons.SEARCH_OFF, t._("This conversation isn't on this device"),
-            t._("It may belong to another account, or it hasn't synced yet."),
-            ft.OutlinedButton(t._("All conversations"), icon=ft.Icons.ARROW_BACK,
-                              on_click=lambda: page.navigate(ROUTE)))])
+        return MissingDetailView(route, t._("Conversation"), ROUTE, loaded=state.loaded,
+                                 missing=t._("This conversation isn't on this device"),
+                                 why=t._("It may belong to another account, or it hasn't synced yet."),
+                                 back_label=t._("All conversations"))
 
     controls: list[ft.Control] = []
     if sync.active and sync.connectivity == "offline":

@@ -12,8 +12,8 @@ import flet as ft
 
 from app.state.faq import FaqArticleState, article_route
 from views import theme
-from views.components.detail_page import DetailView
-from views.components.layout import EmptyState, Pill
+from views.components.detail_page import DetailView, MissingDetailView
+from views.components.layout import Pill
 from views.hooks import use_app, use_observable, use_translator
 
 
@@ -91,14 +91,10 @@ def FaqArticleView() -> ft.View:
 
     article = state.article
     if article is None:
-        if not state.loaded:
-            return DetailView(route, t._("Help"), "/help",
-                              [ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, padding=48)])
-        return DetailView(route, t._("Help"), "/help", [EmptyState(
-            ft.Icons.SEARCH_OFF, t._("This article isn't on this device"),
-            t._("It may have been removed, or it hasn't synced yet."),
-            ft.OutlinedButton(t._("Back to help"), icon=ft.Icons.ARROW_BACK,
-                              on_click=lambda _: ft.context.page.navigate("/help")))])
+        return MissingDetailView(route, t._("Help"), "/help", loaded=state.loaded,
+                                 missing=t._("This article isn't on this device"),
+                                 why=t._("It may have been removed, or it hasn't synced yet."),
+                                 back_label=t._("Back to help"))
 
     controls: list[ft.Control] = [
         ft.Semantics(header=True, content=ft.Text(article.title, theme_style=ft.TextThemeStyle.HEADLINE_SMALL,

@@ -24,9 +24,9 @@ from app.state.order_detail import (
 )
 from app.state.proactive_help import PARCEL_DELAYED
 from views import theme
-from views.components.detail_page import DetailView
+from views.components.detail_page import DetailView, MissingDetailView
 from views.components.help_offer import HelpOfferCard
-from views.components.layout import EmptyState, Pill
+from views.components.layout import Pill
 from views.components.notice import Notice, show_snack
 from views.components.offline_banner import OfflineBanner
 from views.components.tracking import ParcelCard
@@ -256,15 +256,10 @@ def OrderDetailPage(order_id: str) -> ft.View:
 
     detail = state.detail
     if detail is None:
-        if not state.loaded:
-            return DetailView(route, t._("Order"), "/orders", [
-                ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, padding=48)])
-        return DetailView(route, t._("Order"), "/orders", [
-            EmptyState(ft.Icons.SEARCH_OFF, t._("This order isn't on this device"),
-                       t._("It may belong to another account, or it hasn't synced yet."),
-                       ft.OutlinedButton(t._("Back to orders"), icon=ft.Icons.ARROW_BACK,
-                                         on_click=lambda: page.navigate("/orders"))),
-        ])
+        return MissingDetailView(route, t._("Order"), "/orders", loaded=state.loaded,
+                                 missing=t._("This order isn't on this device"),
+                                 why=t._("It may belong to another account, or it hasn't synced yet."),
+                                 back_label=t._("Back to orders"))
 
     style = status_style(detail.status, t)
     quantity = sum(line.quantity for line in detail.lines)

@@ -23,9 +23,9 @@ from app.state.pickups import (
 from app.state.proactive_help import PICKUP_WAITING
 from services.returns_eligibility import parse_instant
 from views import theme
-from views.components.detail_page import DetailView
+from views.components.detail_page import DetailView, MissingDetailView
 from views.components.help_offer import HelpOfferCard
-from views.components.layout import EmptyState, Pill
+from views.components.layout import Pill
 from views.components.notice import Notice
 from views.components.offline_banner import OfflineBanner
 from views.components.qr import QrCode
@@ -198,15 +198,10 @@ def PickupPage(pickup_id: str) -> ft.View:
 
     pickup = state.pickup
     if pickup is None:
-        if not state.loaded:
-            return DetailView(route, t._("Pickup"), "/orders", [
-                ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, padding=48)])
-        return DetailView(route, t._("Pickup"), "/orders", [
-            EmptyState(ft.Icons.SEARCH_OFF, t._("This pickup isn't on this device"),
-                       t._("It may belong to another account, or it hasn't synced yet."),
-                       ft.OutlinedButton(t._("Back to orders"), icon=ft.Icons.ARROW_BACK,
-                                         on_click=lambda: page.navigate("/orders"))),
-        ])
+        return MissingDetailView(route, t._("Pickup"), "/orders", loaded=state.loaded,
+                                 missing=t._("This pickup isn't on this device"),
+                                 why=t._("It may belong to another account, or it hasn't synced yet."),
+                                 back_label=t._("Back to orders"))
 
     status = pickup["status"]
     body: list[ft.Control] = []

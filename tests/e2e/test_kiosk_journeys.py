@@ -8,6 +8,7 @@ store). The kiosk's visit ends after a few seconds here (NAHTLOS_KIOSK_IDLE_S), 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, expect
 
+from app.protocol import SCHEMA_VERSION
 from services.qr_read import read_codes
 from tests.e2e.conftest import (
     CHROMIUM_ARGS,
@@ -70,6 +72,22 @@ def loyalty_token(server: Process) -> str:
     return token
 
 
+def staff_sees_checked_in(server: Process, order_number: str) -> bool:
+    """What the Berlin tablet would pull: the pickup of that order, checked in (polled: the kiosk
+    syncs its visit's outbox in the background)."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as http:
+        tokens = http.post("/auth/login", json={"email": "staff.ber@example.com", "password": "demo-staff"}).json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}", "X-Client-Id": "e2e-staff-check-0001",
+                   "X-Schema-Version": str(SCHEMA_VERSION)}
+        for _ in range(40):
+            page = http.post("/sync/pull", headers=headers, json={"epoch": None, "cursors": {}, "limit": 2000}).json()
+            pickups = [c.get("data") or {} for c in page["changes"] if c["entity"] == "pickup"]
+            if any(p.get("order_number") == order_number and p.get("status") == "checked_in" for p in pickups):
+                return True
+            time.sleep(0.5)
+    return False
+
+
 def visit_files(kiosk_dir: Path) -> list[Path]:
     return [p for p in kiosk_dir.rglob("kiosk-visit-*")]
 
@@ -112,6 +130,9 @@ def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
         kiosk.click("Abholungen")
         expect(kiosk.button("Ich bin da")).to_be_visible(timeout=TIMEOUT_MS)
         kiosk.screenshot("pickups")
+        kiosk.click("Ich bin da")  # checked in at the kiosk: the store's tablets list her as waiting
+        kiosk.expect_text("Sie sind angemeldet: Unsere Mitarbeitenden bringen Ihre Bestellung.")
+        assert staff_sees_checked_in(server, "NA-100252")
 
         kiosk.expect_text("Noch da?", timeout_ms=(IDLE_S + 5) * 1000)
         kiosk.screenshot("countdown")

@@ -222,6 +222,15 @@ def test_profile_name_change_is_kept_after_reload(app: AppPage) -> None:
     app.expect_text("Alle Ihre Änderungen sind synchronisiert.")
 
 
+def test_a_link_to_an_order_that_is_not_here_explains_itself(app: AppPage) -> None:
+    sign_in_as_anna(app)
+    app.open("/orders/0192b3c4-0000-7abc-9def-000000000000")  # e.g. a link from another account
+    app.expect_text("Diese Bestellung ist nicht auf diesem Gerät")
+    app.screenshot("missing-order")
+    app.click("Zurück zu den Bestellungen")
+    expect_orders(app)
+
+
 def test_a_new_checkpoint_appears_on_the_open_order_without_a_reload(
         browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """The carrier reports a checkpoint; the open order screen shows it via poke and pull."""

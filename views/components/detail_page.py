@@ -11,7 +11,7 @@ import flet as ft
 
 from views.components.back_button import BackButton
 from views.components.continue_elsewhere import detail_actions
-from views.components.layout import ScreenBody
+from views.components.layout import EmptyState, ScreenBody
 from views.hooks import use_translator
 
 
@@ -31,3 +31,15 @@ def DetailView(route: str, title: str, back_to: str, controls: list[ft.Control],
         ),
         controls=[ft.Container(ScreenBody(controls, spacing=spacing), expand=True)],
     )
+
+
+def MissingDetailView(route: str, title: str, back_to: str, *, loaded: bool, missing: str, why: str,
+                      back_label: str) -> ft.View:
+    """A detail screen whose subject is not in the cache: a spinner until the first read is done,
+    then a plain "not on this device" with the way back (a deep link may point anywhere)."""
+    if not loaded:
+        body: list[ft.Control] = [ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, padding=48)]
+    else:
+        body = [EmptyState(ft.Icons.SEARCH_OFF, missing, why, ft.OutlinedButton(
+            back_label, icon=ft.Icons.ARROW_BACK, on_click=lambda _: ft.context.page.navigate(back_to)))]
+    return DetailView(route, title, back_to, body)
