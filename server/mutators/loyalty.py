@@ -6,6 +6,7 @@ same points (SQLite serialises all writers anyway; on PostgreSQL the row lock do
 """
 
 import secrets
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +36,9 @@ def _answer(entry: LoyaltyEntry, points: int) -> dict[str, Any]:
     return {"entry_id": entry.id, "code": entry.code, "balance": points}
 
 
+_ENTRY_NS = uuid.UUID("5d1e7f0a-6c2b-4e8d-9f3a-72656465656d")
+
+
 @mutator("loyalty.redeem", roles={Role.CUSTOMER})
 def loyalty_redeem(ctx: MutationContext, args: LoyaltyRedeem) -> dict[str, Any] | None:
     require_row_ids(redemption_id=args.redemption_id)
@@ -42,21 +46,23 @@ def loyalty_redeem(ctx: MutationContext, args: LoyaltyRedeem) -> dict[str, Any] 
                                   .with_for_update()).one_or_none()
     if account is None:
         raise Rejected(RejectionCode.NOT_FOUND)
-    done = ctx.session.scalars(select(LoyaltyEntry).where(LoyaltyEntry.redemption_id == args.redemption_id)).first()
+    done = ctx.session.scalars(select(LoyaltyEntry).where(LoyaltyEntry.account_id == account.id,
+                                                         LoyaltyEntry.redemption_id == args.redemption_id)).first()
     if done is not None:
-        if done.account_id != account.id:
-            raise Rejected(RejectionCode.CONFLICT, {"redemption_id": args.redemption_id})
         return _answer(done, balance(ctx.session, account.id))  # the same redemption, sent again
-    if ctx.session.get(LoyaltyEntry, args.redemption_id) is not None:
-        raise Rejected(RejectionCode.CONFLICT, {"redemption_id": args.redemption_id})  # an id already taken
+    # The entry's id is the redemption id (the device's optimistic row and the synced one are then
+    # the same row), unless that id is taken by another account's entry: redemption ids can be
+    # worked out from the card, so someone may have used this one first on purpose.
+    entry_id = args.redemption_id
+    if ctx.session.get(LoyaltyEntry, entry_id) is not None:
+        entry_id = str(uuid.uuid5(_ENTRY_NS, f"{account.id}:{args.redemption_id}"))
     reward = ctx.session.get(Reward, args.reward_id)
     if reward is None or not reward.active:
         raise Rejected(RejectionCode.REWARD_UNAVAILABLE, {"reward_id": args.reward_id})
     points = balance(ctx.session, account.id)
     if points < reward.cost:
         raise Rejected(RejectionCode.INSUFFICIENT_POINTS, {"balance": points, "cost": reward.cost})
-    # The entry's id is the redemption id: the device's optimistic row and the synced one are the same row.
-    entry = LoyaltyEntry(id=args.redemption_id, account_id=account.id, at=ctx.now, kind="redeemed",
+    entry = LoyaltyEntry(id=entry_id, account_id=account.id, at=ctx.now, kind="redeemed",
                          points=-reward.cost, reward_id=reward.id, redemption_id=args.redemption_id,
                          code=new_redemption_code(),
                          description={"de": f"Prämie: {reward.title.get('de', '')}",
