@@ -11,9 +11,12 @@ def demo_id(kind: str, name: str) -> str:
 
 
 def anchor() -> datetime:
-    """Today 10:00 UTC: relative dates stay whole days apart and read naturally."""
-    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    return today
+    """Today 10:00 UTC (relative dates stay whole days apart and read naturally), or, before
+    10:00, the current minute: no demo event may lie in the future ("delivered today, 10:00"
+    read at 07:00)."""
+    now = datetime.now(UTC)
+    today = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    return min(today, now.replace(second=0, microsecond=0) - timedelta(minutes=1))
 
 
 def days_ago(days: float, hours: float = 0) -> datetime:
