@@ -8,7 +8,7 @@ small result dict. It raises `Rejected` to refuse; the push loop records the rej
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -35,6 +35,19 @@ class MutationContext:
     client_time: str | None
     now: datetime
     codes: CodeSigner
+
+    def client_instant(self, grace: timedelta) -> datetime | None:
+        """When the device says the user acted (a hint, e.g. offline), if plausible: a time with
+        a zone, not in the future, at most `grace` ago. None otherwise."""
+        if not self.client_time:
+            return None
+        try:
+            at = datetime.fromisoformat(self.client_time)  # Python 3.11 reads a trailing "Z"
+        except ValueError:
+            return None
+        if at.tzinfo is None or at > self.now or self.now - at > grace:
+            return None
+        return at
 
 
 A = TypeVar("A", bound=Args)

@@ -7,7 +7,7 @@ per item rule cannot be raced.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -110,6 +110,21 @@ def _lines_wire(lines: list[ReturnItem] | tuple[Line, ...]) -> list[dict[str, An
     return sorted(rows, key=lambda r: str(r["order_item_id"]))
 
 
+# How long before its arrival a withdrawal may say it was sent (a phone offline for a weekend).
+WITHDRAWAL_SENT_GRACE = timedelta(days=3)
+
+def _decided_at(ctx: MutationContext, kind: str) -> datetime:
+    """The moment the window is checked against. A withdrawal counts when it was *sent* (CRD
+    Art. 11(2)): declared offline on day 14 and synced on day 15, it is in time. So for a
+    withdrawal the device's own time of the tap counts, if plausible and at most
+    WITHDRAWAL_SENT_GRACE before it arrives (a device clock set back buys no more than that)."""
+    if kind == ReturnKind.WITHDRAWAL:
+        sent = ctx.client_instant(WITHDRAWAL_SENT_GRACE)
+        if sent is not None:
+            return sent
+    return ctx.now
+
+
 @mutator("return.create", roles={Role.CUSTOMER})
 def return_create(ctx: MutationContext, args: ReturnCreate) -> dict[str, Any] | None:
     require_row_ids(return_id=args.return_id)
@@ -125,7 +140,7 @@ def return_create(ctx: MutationContext, args: ReturnCreate) -> dict[str, Any] | 
                             refund_method=args.refund_method, remedy=args.remedy,
                             attachment_ids=tuple(args.attachment_ids))
     plan = plan_return(order_facts(order), request, existing_facts(_order_returns(ctx, order.id)), attachments,
-                       ctx.principal.user_id, ctx.now)
+                       ctx.principal.user_id, _decided_at(ctx, args.kind))
     ret = Return(id=args.return_id, order_id=order.id, customer_id=ctx.principal.user_id, kind=plan.kind,
                  status=plan.status, created_at=ctx.now, updated_at=ctx.now, comment=plan.comment,
                  refund_method=plan.refund_method, remedy=plan.remedy, attachment_ids=list(plan.attachment_ids),

@@ -111,6 +111,27 @@ def test_after_40_days_withdrawal_is_refused_in_the_shoppers_language_and_warran
     assert ret["comment"] == "Der Schalter bleibt nicht mehr eingerastet."
 
 
+def test_a_withdrawal_sent_offline_in_time_counts_when_it_arrives_late(anna: Device, db: Database) -> None:
+    # Delivered 15 days ago: the 14-day period ended yesterday (in the policy's time zone).
+    delivered = utcnow() - timedelta(days=15)
+    for table in ("customer_order", "shipment"):
+        column = "id" if table == "customer_order" else "order_id"
+        execute(db, f"UPDATE {table} SET delivered_at = :at WHERE {column} = :o", at=delivered,
+                o=order_id(DELIVERED_5_DAYS))
+
+    def sent(days_ago: float, return_id: str) -> dict[str, Any]:
+        at = (utcnow() - timedelta(days=days_ago)).isoformat()
+        mutation = {**anna.mutation("return.create", withdrawal(return_id)), "client_time": at}
+        result: dict[str, Any] = anna.push(mutation)["results"][0]
+        return result
+
+    assert sent(0, new_id())["code"] == "withdrawal_period_expired"  # tapped today: too late
+    # Tapped a week ago but said to arrive only now: beyond the grace, the arrival counts.
+    assert sent(7, new_id())["code"] == "withdrawal_period_expired"
+    # Tapped two days ago on a phone that was offline: sent in time, so it counts.
+    assert sent(2, new_id())["status"] == "ok"
+
+
 def test_a_warranty_claim_needs_a_description(anna: Device) -> None:
     result = create(anna, return_id=new_id(), order_id=order_id(DELIVERED_40_DAYS), kind="warranty_claim",
                     items=[line(DELIVERED_40_DAYS, 0)], remedy="repair")
