@@ -82,8 +82,11 @@ def next_position(ctx: MutationContext, thread: Thread) -> int:
 
 def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender: SenderKind, body: str,
                   sender_user_id: int | None = None, sender_name: str | None = None,
-                  attachment_ids: list[str] | None = None) -> Message:
-    """Append a message to a locked thread and publish both (the thread's preview, time and receipts)."""
+                  attachment_ids: list[str] | None = None, publish: bool = True) -> Message:
+    """Append a message to a locked thread and publish both (the thread's preview, time and receipts).
+
+    `publish=False` leaves the thread to the caller, which writes more first (the bot's answer)
+    and publishes it once: its projection costs several queries."""
     message = Message(id=message_id, thread_id=thread.id, sender=sender, sender_user_id=sender_user_id,
                       sender_name=sender_name, body=body, sent_at=ctx.now,
                       client_time=ctx.client_time if sender_user_id is not None else None,
@@ -95,7 +98,8 @@ def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender:
         # Whoever answers has read everything before their answer.
         thread.agent_read_seq = max(thread.agent_read_seq, message.position)
     publish_message(ctx.session, thread, message)
-    publish_thread(ctx.session, thread)
+    if publish:
+        publish_thread(ctx.session, thread)
     return message
 
 
@@ -107,7 +111,7 @@ def add_message(ctx: MutationContext, thread: Thread, message_id: str, body: str
 
 
 def add_customer_message(ctx: MutationContext, thread: Thread, message_id: str, body: str,
-                         attachment_ids: list[str]) -> tuple[Message, bool]:
+                         attachment_ids: list[str], publish: bool = True) -> tuple[Message, bool]:
     """Returns the message and whether it is new (a resend under a new mutation id is not)."""
     existing = ctx.session.get(Message, message_id)
     if existing is not None:
@@ -116,18 +120,18 @@ def add_customer_message(ctx: MutationContext, thread: Thread, message_id: str, 
         return existing, False
     user = ctx.session.get_one(User, ctx.principal.user_id)
     message = write_message(ctx, thread, message_id, SenderKind.CUSTOMER, body, sender_user_id=user.id,
-                            sender_name=user.name, attachment_ids=attachment_ids)
+                            sender_name=user.name, attachment_ids=attachment_ids, publish=publish)
     return message, True
 
 
-def bot_reply(ctx: MutationContext, thread: Thread, question: Message) -> Message | None:
+def bot_reply(ctx: MutationContext, thread: Thread, question: Message, publish: bool = True) -> Message | None:
     """The bot answers a new shopper message, only while the thread has not asked for a human."""
     if thread.status != ThreadStatus.BOT:
         return None
     customer = ctx.session.get_one(User, thread.customer_id)
     body = bot.answer(ctx.session, customer, thread, question.body)
     return write_message(ctx, thread, server_message_id(question.id, "bot"), SenderKind.BOT, body,
-                         sender_name=bot.sender_name(customer.locale))
+                         sender_name=bot.sender_name(customer.locale), publish=publish)
 
 
 def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | None,
@@ -150,9 +154,10 @@ def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | 
     ctx.session.add(thread)
     ctx.session.flush()
     if args.body and args.first_message_id:
-        message, new = add_customer_message(ctx, thread, args.first_message_id, args.body, attachments)
+        message, new = add_customer_message(ctx, thread, args.first_message_id, args.body, attachments,
+                                            publish=False)
         if new:
-            bot_reply(ctx, thread, message)
+            bot_reply(ctx, thread, message, publish=False)
     publish_thread(ctx.session, thread)
     return None
 
@@ -175,9 +180,10 @@ def message_send(ctx: MutationContext, args: MessageSend) -> dict[str, Any] | No
     if ctx.session.get(Message, args.message_id) is None and thread.status == ThreadStatus.CLOSED:
         raise Rejected(RejectionCode.THREAD_CLOSED)
     attachments = check_attachments(ctx, list(args.attachment_ids))
-    message, new = add_customer_message(ctx, thread, args.message_id, args.body, attachments)
+    message, new = add_customer_message(ctx, thread, args.message_id, args.body, attachments, publish=False)
     if new:
-        bot_reply(ctx, thread, message)
+        bot_reply(ctx, thread, message, publish=False)
+        publish_thread(ctx.session, thread)  # once, with both messages in its preview and counts
     return None
 
 
