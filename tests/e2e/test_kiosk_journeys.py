@@ -210,7 +210,9 @@ def test_continue_on_a_signed_out_laptop(browser: Browser, store: tuple[Process,
         laptop.expect_text("Bestellung NA-100245", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
         laptop.expect_text("H1004523879012")
         laptop.screenshot("laptop-continued")
-    with device(browser, shopper_app.url, DESKTOP, "handoff-laptop-again", path) as again:
+    with device(browser, shopper_app.url, DESKTOP, "handoff-laptop-again") as again:
+        again.expect_text("Anmelden", timeout_ms=FIRST_SYNC_TIMEOUT_MS)  # the app open, signed out...
+        again.open(path)  # ...and the link pasted into the same tab
         # A live region: Flutter names the group with its text rather than exposing a text node.
         expect(again.page.get_by_label("Dieser Link wurde bereits verwendet.")).to_be_visible(timeout=TIMEOUT_MS)
         expect(again.button("Anmelden")).to_be_visible()
