@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -23,6 +24,7 @@ from app.protocol.sync import (
     MAX_MUTATIONS_PER_PUSH,
     MutationIn,
     PullRequest,
+    PullResponse,
     PushRequest,
 )
 from services.api_client import ApiClient
@@ -209,29 +211,42 @@ class SyncEngine:
             outbox_repo.record_rejection(conn, mutation_id, "payload_too_large", "")
 
     def _pull_all(self) -> set[str]:
+        """Pull pages until caught up. While one page is applied, the next is already being
+        fetched with the cursors that page leaves behind: the server's work and the transfer
+        overlap the local writes (an initial sync of 100k rows spends about as long on each)."""
         changed: set[str] = set()
-        for _ in range(MAX_PAGES_PER_SYNC):
-            with self.engine.begin() as conn:
-                state = cache.read_state(conn)
-                cursors = outbox_repo.cursors(conn)
-            request = PullRequest(epoch=state["epoch"], cursors=cursors if state["epoch"] else {},
-                                  limit=self.pull_limit)
-            try:
-                page = self.api.pull(request, str(state["client_id"]))
-            except ResetRequired:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as pool:
+            ahead: Future[PullResponse] | None = None
+            for _ in range(MAX_PAGES_PER_SYNC):
                 with self.engine.begin() as conn:
-                    cache.wipe_synced(conn)
-                changed.add("*")
-                continue
-            except ScopeExpired as exc:
+                    state = cache.read_state(conn)
+                    cursors = outbox_repo.cursors(conn)
+                client_id = str(state["client_id"])
+                try:
+                    if ahead is not None:
+                        page, ahead = ahead.result(), None
+                    else:
+                        request = PullRequest(epoch=state["epoch"], cursors=cursors if state["epoch"] else {},
+                                              limit=self.pull_limit)
+                        page = self.api.pull(request, client_id)
+                except ResetRequired:
+                    with self.engine.begin() as conn:
+                        cache.wipe_synced(conn)
+                    changed.add("*")
+                    continue
+                except ScopeExpired as exc:
+                    with self.engine.begin() as conn:
+                        cache.wipe_scope(conn, str(exc.detail.get("scope", "")))
+                    changed.add("*")
+                    continue
+                if page.more:
+                    following = PullRequest(epoch=page.epoch, cursors=cursors_after(cursors, page),
+                                            limit=self.pull_limit)
+                    ahead = pool.submit(self.api.pull, following, client_id)
                 with self.engine.begin() as conn:
-                    cache.wipe_scope(conn, str(exc.detail.get("scope", "")))
-                changed.add("*")
-                continue
-            with self.engine.begin() as conn:
-                changed |= cache.apply_page(conn, page)
-            if not page.more:
-                return changed
+                    changed |= cache.apply_page(conn, page)
+                if not page.more:
+                    return changed
         return changed
 
     # -- background running ------------------------------------------------------
@@ -312,6 +327,15 @@ class SyncEngine:
             self.request_sync()
             attempt += 1
             self._stop.wait(backoff_delay(attempt, self._rng))
+
+
+def cursors_after(cursors: dict[str, int], page: PullResponse) -> dict[str, int]:
+    """The cursors `cache.apply_page` leaves behind: removed scopes forgotten, then the page's
+    cursors merged in, never moving one back."""
+    merged = {scope: c for scope, c in cursors.items() if scope not in page.scopes_removed}
+    for scope, cursor in page.cursors.items():
+        merged[scope] = max(merged.get(scope, cursor), cursor)
+    return merged
 
 
 def _interrupt(response: httpx.Response) -> None:

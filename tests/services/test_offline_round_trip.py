@@ -107,3 +107,14 @@ def test_sign_out_removes_the_cache(network: Network, tmp_path: Path) -> None:
     account.sign_out()
     assert not account.cache_path.exists()
     assert core.restore() is None
+
+
+def test_the_page_fetched_ahead_uses_the_cursors_the_applied_page_leaves() -> None:
+    from app.protocol.sync import PullResponse
+    from services.sync import cursors_after
+
+    page = PullResponse(epoch="e", changes=[], cursors={"user:1": 40, "public": 7}, more=True, last_mutation_id=0,
+                        scopes_removed=["store:BER-01"])
+    held = {"user:1": 12, "public": 9, "store:BER-01": 5, "agent": 3}
+
+    assert cursors_after(held, page) == {"user:1": 40, "public": 9, "agent": 3}
