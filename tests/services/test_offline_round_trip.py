@@ -6,10 +6,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from app.protocol.sync import PullResponse
 from server.db import Database
 from server.models import Message, Order, SyncMutation
 from services.client import ClientCore
 from services.errors import InvalidCredentials, Offline
+from services.sync import cursors_after
 from tests.support.network import Network
 
 
@@ -110,9 +112,6 @@ def test_sign_out_removes_the_cache(network: Network, tmp_path: Path) -> None:
 
 
 def test_the_page_fetched_ahead_uses_the_cursors_the_applied_page_leaves() -> None:
-    from app.protocol.sync import PullResponse
-    from services.sync import cursors_after
-
     page = PullResponse(epoch="e", changes=[], cursors={"user:1": 40, "public": 7}, more=True, last_mutation_id=0,
                         scopes_removed=["store:BER-01"])
     held = {"user:1": 12, "public": 9, "store:BER-01": 5, "agent": 3}
