@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = parse_args(sys.argv[1:] if argv is None else argv)
     compile_catalogs(settings.locales_dir)
     if settings.api_url is None:
-        from app.embedded import start_embedded_server
+        from app.embedded import start_or_join_embedded_server
 
-        settings.api_url = start_embedded_server(settings.data_dir)
+        settings.api_url = start_or_join_embedded_server(settings.data_dir)
         print(f"Embedded API with demo data: {settings.api_url}", flush=True)
     translators = Translators(settings.locales_dir)
 

@@ -1,5 +1,11 @@
 """The embedded server: the real backend on SQLite in the user's data folder, with demo data,
-on a free local port, in a background thread. Lets one command show the whole product."""
+on a free local port, in a background thread. Lets one command show the whole product.
+
+Several app processes on one data folder (the shopper app, the kiosk and the staff tablet
+started side by side) share one embedded server: the first writes its address to
+`embedded-server.url`, the others join it while it answers. One server means one poke hub, so
+"ready for pickup" on the tablet reaches the shopper's window live, not at the next timer.
+"""
 
 import socket
 import threading
@@ -14,6 +20,29 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+MARKER = "embedded-server.url"
+
+
+def _answers(url: str) -> bool:
+    try:
+        response = httpx.get(f"{url}/api/v1/health", timeout=2)
+        return response.status_code == 200 and "epoch" in response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def start_or_join_embedded_server(data_dir: Path) -> str:
+    """The embedded server of this data folder: the running one if another process has it, else a new one."""
+    marker = data_dir / MARKER
+    if marker.exists():
+        url = marker.read_text(encoding="utf-8").strip()
+        if url and _answers(url):
+            return url
+    url = start_embedded_server(data_dir)
+    marker.write_text(url + "\n", encoding="utf-8")
+    return url
 
 
 def start_embedded_server(data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> str:
