@@ -5,7 +5,9 @@ injects faults. Access tokens are refreshed transparently once on `token_expired
 failed refresh raises `AuthRequired` and never touches the outbox.
 """
 
+import functools
 import re
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -51,15 +53,22 @@ _BY_CODE: dict[str, type[ApiError]] = {
 }
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # One TLS context per process: building one loads the CA bundle (tens of ms), and every
+    # browser session of the web app makes two clients when it starts.
+    return httpx.create_ssl_context()
+
+
 def make_http_client(base_url: str) -> httpx.Client:
     """The production client: explicit timeouts, a small pool."""
     return httpx.Client(base_url=base_url, timeout=httpx.Timeout(10.0, connect=3.0),
-                        limits=httpx.Limits(max_connections=8))
+                        limits=httpx.Limits(max_connections=8), verify=_tls())
 
 
 def make_stream_client(base_url: str) -> httpx.Client:
     """For the SSE stream: reads may wait longer than the server's 15 s heartbeat."""
-    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(45.0, connect=3.0))
+    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(45.0, connect=3.0), verify=_tls())
 
 
 class ApiClient:
