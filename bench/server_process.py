@@ -84,7 +84,7 @@ def checkpoint(db: Database) -> None:
 
 
 class ServerProcess:
-    """`python -m server` on `db_path`; its output goes to `log_path` (uvicorn's access log included)."""
+    """`python -m server` on `db_path`; its output goes to `log_path` (no access log: `--access-log` is off)."""
 
     def __init__(self, db_path: Path, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.db_path = db_path

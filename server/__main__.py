@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", choices=["demo"], help="load demo data (idempotent) before serving")
     parser.add_argument("--seed-only", action="store_true", help="seed and exit without serving")
     parser.add_argument("--workers", type=int, default=1)
+    # Off by default: a log line per request costs ~10 % of a pull's server time; a load balancer
+    # or reverse proxy usually keeps the access log anyway.
+    parser.add_argument("--access-log", action="store_true", help="log every request (uvicorn's access log)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -43,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed_only:
         return 0
     if args.workers > 1:
-        uvicorn.run("server.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+        uvicorn.run("server.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
+                    access_log=args.access_log)
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=args.access_log)
     return 0
 
 

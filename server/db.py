@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 def _make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # As many pooled connections as FastAPI's thread pool has threads (anyio's default: 40):
+    # a smaller pool opens and closes connections (and runs the PRAGMAs below) under load.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40,
+                           max_overflow=10)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
