@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from app.protocol.sync import (
     MAX_MUTATIONS_PER_PUSH,
     MutationIn,
+    Poke,
     PullRequest,
     PullResponse,
     PushRequest,
@@ -249,6 +250,12 @@ class SyncEngine:
                     return changed
         return changed
 
+    def _has_seen(self, poke: Poke) -> bool:
+        """Whether this cache has already pulled every poked scope up to the poke's seq."""
+        with self.engine.connect() as conn:
+            cursors = outbox_repo.cursors(conn)
+        return poke_seen(cursors, poke)
+
     # -- background running ------------------------------------------------------
     def request_sync(self) -> None:
         self._wake.set()
@@ -317,6 +324,8 @@ class SyncEngine:
                     if self._stop.is_set():
                         return
                     attempt = 0
+                    if poke is not None and self._has_seen(poke):
+                        continue  # our own write, already pulled right after its push
                     self.request_sync()
             except Exception as exc:  # noqa: BLE001 - the listener must survive anything
                 log.debug("event stream ended: %s", exc)
@@ -327,6 +336,11 @@ class SyncEngine:
             self.request_sync()
             attempt += 1
             self._stop.wait(backoff_delay(attempt, self._rng))
+
+
+def poke_seen(cursors: dict[str, int], poke: Poke) -> bool:
+    """A poke changes nothing here when every scope it names was pulled up to its seq (or later)."""
+    return bool(poke.scopes) and all(cursors.get(scope, -1) >= poke.seq for scope in poke.scopes)
 
 
 def cursors_after(cursors: dict[str, int], page: PullResponse) -> dict[str, int]:

@@ -6,12 +6,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from app.protocol.sync import PullResponse
+from app.protocol.sync import Poke, PullResponse
 from server.db import Database
 from server.models import Message, Order, SyncMutation
 from services.client import ClientCore
 from services.errors import InvalidCredentials, Offline
-from services.sync import cursors_after
+from services.sync import cursors_after, poke_seen
 from tests.support.network import Network
 
 
@@ -117,3 +117,11 @@ def test_the_page_fetched_ahead_uses_the_cursors_the_applied_page_leaves() -> No
     held = {"user:1": 12, "public": 9, "store:BER-01": 5, "agent": 3}
 
     assert cursors_after(held, page) == {"user:1": 40, "public": 9, "agent": 3}
+
+
+def test_a_poke_for_what_the_cache_already_pulled_needs_no_sync() -> None:
+    held = {"user:1": 40, "public": 9}
+    assert poke_seen(held, Poke(scopes=["user:1"], seq=40))  # our own write, pulled after its push
+    assert not poke_seen(held, Poke(scopes=["user:1"], seq=41))
+    assert not poke_seen(held, Poke(scopes=["user:1", "agent"], seq=12))  # a scope never pulled
+    assert not poke_seen(held, Poke(scopes=[], seq=1))
