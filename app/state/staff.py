@@ -298,27 +298,21 @@ class StaffState:
         return True
 
     async def mark_ready(self, pickup_id: str) -> bool:
-        service = self._service
-        if service is None:
-            return False
-        try:
-            await asyncio.to_thread(service.mark_ready, pickup_id)
-        except Exception:
-            logger.exception("queueing mark_ready failed")
-            self.error = ACTION_FAILED
-            return False
-        await self.refresh()
-        return True
+        return await self._queue(lambda service: service.mark_ready(pickup_id))
 
     async def resolve_exception(self, handover_id: str, resolution: str) -> bool:
         """Follow up a handover exception (services.pickups.RESOLUTIONS); works offline."""
+        return await self._queue(lambda service: service.resolve_exception(handover_id, resolution))
+
+    async def _queue(self, write: Callable[[PickupService], object]) -> bool:
+        """Queue a staff write off the UI loop, then show the queue with it on top."""
         service = self._service
         if service is None:
             return False
         try:
-            await asyncio.to_thread(service.resolve_exception, handover_id, resolution)
+            await asyncio.to_thread(write, service)
         except Exception:
-            logger.exception("queueing the exception's resolution failed")
+            logger.exception("queueing a staff action failed")
             self.error = ACTION_FAILED
             return False
         await self.refresh()
