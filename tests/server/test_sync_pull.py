@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.protocol import entities
-from app.protocol.sync import Entity
+from app.protocol.sync import Entity, PullResponse
 from server.db import Database
 from server.models import FaqArticle, Store, SyncLog
 from server.projections.public import publish_faq_article, publish_store
 from server.seed.ids import demo_id
-from server.sync.log import commit_seq
+from server.sync.log import commit_seq, stage
 from tests.server.dbstate import execute, head, scalar
 from tests.server.device import Device
 
@@ -313,3 +313,26 @@ def test_pull_reads_no_more_rows_than_it_returns(anna: Device, db: Database) -> 
     anna.pull()
 
     assert scalar(db, "SELECT count(*) FROM sync_log") == before  # the log keeps the latest state per row
+
+
+def test_the_written_body_is_exactly_the_pull_response_model(anna: Device, db: Database) -> None:
+    """The page is written by hand around the stored payload text (server/sync/pull.py): it must
+    parse as `PullResponse` with nothing missing or extra, tombstones, rejections and text that
+    needs escaping included."""
+    anna.pull()
+    anna.send("profile.update", {"name": 'Zoë "Zuzu" Öztürk \\ ☃'})
+    anna.send("no.such_mutation", {})
+
+    def retire_notification(session: Session) -> None:
+        stage(session, [anna.scope], Entity.NOTIFICATION, "n-retired", None)
+
+    server_change(db, retire_notification)
+    response = anna.pull_raw({"epoch": anna.epoch, "cursors": anna.cursors})
+
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = json.loads(response.content)
+    assert PullResponse.model_validate_json(response.content).model_dump(mode="json") == body
+    by_entity = {c["entity"]: c for c in body["changes"]}
+    assert by_entity["profile"]["data"]["name"] == 'Zoë "Zuzu" Öztürk \\ ☃'
+    assert by_entity["notification"]["op"] == "D" and by_entity["notification"]["data"] is None
+    assert [r["code"] for r in body["rejections"]] == ["unknown_mutation"]
