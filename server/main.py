@@ -22,6 +22,8 @@ from server.errors import ApiError, locale_from_header, message_for
 from server.limits import BodyLimit
 from server.migrate import upgrade
 from server.mutators import load_all
+from server.ratelimit import FailureStore, MemoryFailures
+from server.ratelimit_postgres import PostgresFailures
 from server.routes import (
     account,
     attachments,
@@ -96,6 +98,8 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
 
     # Several server processes on one PostgreSQL poke each other's SSE listeners (LISTEN/NOTIFY).
     hub = ClusterPokeHub(database.engine) if is_postgres(database.url) else PokeHub()
+    # ... and brake guessing at one shared total (server.ratelimit); one SQLite process needs no table.
+    rate_failures: FailureStore = PostgresFailures(database.engine) if is_postgres(database.url) else MemoryFailures()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -120,6 +124,7 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.hub = hub
+    app.state.rate_failures = rate_failures
     app.state.tokens = TokenService(settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s)
     app.state.codes = CodeSigner(settings.secret_key)
     _install_error_handlers(app)

@@ -9,6 +9,7 @@ from server.models.messaging import Message, Thread
 from server.models.notifications import Attachment, Notification
 from server.models.orders import Order, OrderItem, Shipment, TrackingEvent
 from server.models.pickups import Pickup, PickupHandover
+from server.models.ratelimit import RateLimitBucket
 from server.models.returns import Return, ReturnEvent, ReturnItem
 from server.models.sync import (
     SyncClient,
@@ -34,6 +35,7 @@ __all__ = [
     "OrderItem",
     "Pickup",
     "PickupHandover",
+    "RateLimitBucket",
     "Return",
     "ReturnEvent",
     "ReturnItem",

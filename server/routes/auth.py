@@ -22,15 +22,17 @@ def _tokens(request: Request) -> TokenService:
 
 @router.post("/login", response_model=TokenResponse, responses={401: {}, 429: {}})
 def login(body: LoginRequest, request: Request, db: DbDep) -> TokenResponse:
-    brake, keys = login_guard(request), {"account": account_key(body.email), "address": client_address(request)}
-    brake.check(**keys)  # before the password check, so a right guess while braked is refused too
+    # Charged as a failure before the password check (a right guess while braked is refused too,
+    # parallel guesses cannot outrun the count); given back only once the sign-in has succeeded.
+    attempt = login_guard(request).attempt(account=account_key(body.email), address=client_address(request))
     with db.write() as session:
         user = session.scalars(select(User).where(func.lower(User.email) == body.email.strip().lower())).first()
         ok = verify_password(user.password_hash if user else None, body.password)
         if user is None or not ok or user.deleted_at is not None:
-            brake.fail(**keys)
             raise ApiError(401, ErrorCode.INVALID_CREDENTIALS)
-        return _tokens(request).issue(session, user)
+        tokens = _tokens(request).issue(session, user)
+    attempt.succeeded()
+    return tokens
 
 
 @router.post("/refresh", response_model=TokenResponse, responses={401: {}})

@@ -59,9 +59,9 @@ def guest_view(order: Order) -> GuestOrderView:
 @router.post("/lookup", response_model=GuestOrderView, responses={404: {}, 429: {}})
 def lookup(body: GuestLookupRequest, request: Request, db: DbDep) -> GuestOrderView:
     number = body.number.strip().upper()
-    brake = lookup_guard(request)
-    keys = {"address": client_address(request), "email": account_key(body.email), "order": number}
-    brake.check(**keys)
+    # Charged as a failure up front and given back on a match (server.ratelimit).
+    attempt = lookup_guard(request).attempt(address=client_address(request), email=account_key(body.email),
+                                            order=number)
     with db.read() as session:
         order = session.scalars(select(Order).where(Order.number == number).options(
             selectinload(Order.items), selectinload(Order.shipments).selectinload(Shipment.events))).first()
@@ -69,6 +69,7 @@ def lookup(body: GuestLookupRequest, request: Request, db: DbDep) -> GuestOrderV
         stored = _email_key(order.email) if order is not None else _DUMMY_EMAIL
         matches = hmac.compare_digest(_email_key(body.email), stored)
         if order is None or not matches:
-            brake.fail(**keys)
             raise ApiError(404, ErrorCode.NOT_FOUND)
-        return guest_view(order)
+        view = guest_view(order)
+    attempt.succeeded()
+    return view

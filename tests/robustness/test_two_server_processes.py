@@ -2,7 +2,9 @@
 
 A shopper's device listening on one process is poked for a write that landed on the other
 (LISTEN/NOTIFY, server.sync.cluster_pokes), and concurrent pushes to both processes get unique,
-gap-free seqs that every pull lists in order.
+gap-free seqs that every pull lists in order. Failed sign-ins spread over both processes, one
+after the other or all at once, brake an account at the total one process allows (the shared
+`rate_limit` table, server.ratelimit_postgres), and a restarted process still brakes it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import httpx
 import pytest
 
 from app.protocol import API_PREFIX
+from server.ratelimit import LOGIN_RULES
 from tests.conftest import SeededTemplate
 from tests.robustness.support import ANNA, BEN, Server
 from tests.server.device import Device
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 WRITES_PER_PROCESS = 40
+ACCOUNT_LIMIT = LOGIN_RULES["account"].limit
 
 
 @pytest.fixture
@@ -124,3 +128,44 @@ def test_concurrent_pushes_to_both_processes_keep_one_seq_order(two_processes: t
         listed = [c["seq"] for c in device(server, postgres_template, ANNA, clients).changes()]
         assert listed == sorted(listed)  # a mutation's rows share its seq
         assert set(written) <= set(listed)
+
+
+def sign_in(server: Server, email: str, password: str) -> httpx.Response:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        return http.post(API_PREFIX + "/auth/login", json={"email": email, "password": password})
+
+
+def assert_braked(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert response.json()["code"] == "rate_limited"
+    assert 0 < int(response.headers["retry-after"]) <= LOGIN_RULES["account"].window_s + 1
+
+
+def test_failed_sign_ins_on_both_processes_brake_at_one_total_and_survive_a_restart(
+        two_processes: tuple[Server, Server]) -> None:
+    a, b = two_processes
+    for attempt in range(ACCOUNT_LIMIT):  # the limit, spread over both processes
+        assert sign_in((a, b)[attempt % 2], BEN, f"guess-{attempt}").status_code == 401
+
+    for server in (a, b):  # the next attempt is refused on either process, even with the right password
+        assert_braked(sign_in(server, BEN, "demo-ben"))
+    assert sign_in(b, ANNA, "demo-anna").status_code == 200  # other accounts sign in as usual
+
+    a.stop()
+    a.restart()
+    assert_braked(sign_in(a, BEN, "demo-ben"))  # the restarted process did not forget
+
+
+def test_parallel_guesses_on_both_processes_get_exactly_the_limit(two_processes: tuple[Server, Server]) -> None:
+    a, b = two_processes
+    guesses = 3 * ACCOUNT_LIMIT
+
+    def guess(attempt: int) -> int:
+        return sign_in((a, b)[attempt % 2], BEN, f"guess-{attempt}").status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(guesses)))
+
+    assert answers.count(401) == ACCOUNT_LIMIT  # each checked against the password: not one more
+    assert answers.count(429) == guesses - ACCOUNT_LIMIT
+    assert_braked(sign_in(b, BEN, "demo-ben"))
