@@ -1,15 +1,19 @@
 """`push`: 1,000 queued offline mutations, pushed in batches of 100, then the same 1,000 replayed.
 
-One device (the real client: `ClientCore`, `SyncEngine`, its SQLite outbox) queues messages,
-profile updates and return edits while it does not sync, then pushes them to a server in its
-own process over loopback. `SyncEngine._push_all` is timed: it is exactly the push half of
-`sync_once` (batches of `MAX_MUTATIONS_PER_PUSH` = 100, outbox marked after each batch).
-Then the outbox entries are set back to `pending` and pushed again: the server must answer
-every one from `sync_mutation` and change nothing (row counts and `sync_counter.seq` equal).
+Two devices (the real client: `ClientCore`, `SyncEngine`, each with its SQLite outbox) queue
+while they do not sync: a shopper's phone queues messages, profile updates and return edits
+(nine in ten), the Berlin store's tablet queues pickup handovers (one in ten, by typed short
+code, of pickups made ready for this run: bench/synthetic_pickups.py). Then both push to a
+server in its own process over loopback, one after the other (the tablet first: a handover checks
+the collector's name against the account, which the phone's profile edits change). `SyncEngine._push_all` is timed:
+it is exactly the push half of `sync_once` (batches of `MAX_MUTATIONS_PER_PUSH` = 100, outbox
+marked after each batch). Then the outbox entries are set back to `pending` and pushed again:
+the server must answer every one from `sync_mutation` and change nothing (row counts and
+`sync_counter.seq` equal).
 
-Pickup handovers are staff mutations (`pickup.handover`), not yet implemented on the server;
-they are left out and the run says so. Return edits (`return.update`, comment: last arrival
-wins) are included when the server accepts a return for the demo order this run creates.
+Return edits (`return.update`, comment: last arrival wins) are included when the server accepts
+a return for the demo order this run creates. Messages go to 10 threads in turn, so the bot
+answers each thread once per batch (server.mutators.messaging: a burst gets one answer).
 Target: >= 2,000 mutations/s; the replay creates 0 new effects.
 """
 
@@ -26,8 +30,9 @@ from bench.profiling import ServerProfile
 from bench.report import Reporter
 from bench.server_process import ServerProcess, checkpoint, prepare_database
 from bench.synthetic import ANNA_EMAIL, ANNA_PASSWORD, fill_account
+from bench.synthetic_pickups import ReadyPickup, fill_ready_pickups
 from server.db import Database
-from server.models import Message, SyncCounter, SyncLog, SyncMutation
+from server.models import Message, PickupHandover, SyncCounter, SyncLog, SyncMutation
 from server.mutators import load_all
 from services.client import AccountSession, ClientCore
 from services.ids import new_id
@@ -35,6 +40,8 @@ from services.storage.tables import SYNCED, outbox, rejection
 
 TARGET_RATE = ">= 2000"
 TARGET_EFFECTS = "== 0"
+STAFF_EMAIL, STAFF_PASSWORD, STORE = "staff.ber@example.com", "demo-staff", "BER-01"
+HANDOVER_SHARE = 10  # one mutation in ten is the tablet's
 
 
 def server_state(db: Database) -> dict[str, int]:
@@ -45,6 +52,7 @@ def server_state(db: Database) -> dict[str, int]:
             "messages": int(session.scalar(select(func.count()).select_from(Message)) or 0),
             "sync_log": int(session.scalar(select(func.count()).select_from(SyncLog)) or 0),
             "sync_mutation": int(session.scalar(select(func.count()).select_from(SyncMutation)) or 0),
+            "handovers": int(session.scalar(select(func.count()).select_from(PickupHandover)) or 0),
         }
 
 
@@ -97,58 +105,85 @@ def queue(account: AccountSession, threads: list[str], return_id: str | None, co
     return mix
 
 
+def queue_handovers(tablet: AccountSession, pickups: list[ReadyPickup]) -> int:
+    """The tablet hands each pickup over by its typed short code, offline (checked on the device first)."""
+    for pickup in pickups:
+        tablet.pickups.handover(pickup.pickup_id, pickup.code, pickup.customer_name)
+    return len(pickups)
+
+
 def outbox_status(account: AccountSession) -> dict[str, int]:
     with account.engine.connect() as conn:
         return {str(s): int(c) for s, c in conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))}
 
 
+def push_all(devices: list[AccountSession]) -> None:
+    for device in devices:
+        device.sync._push_all()
+
+
+def set_back_to_pending(devices: list[AccountSession]) -> None:
+    """Each device forgets it ever sent its queue (e.g. it lost every answer)."""
+    for device in devices:
+        with device.engine.begin() as conn:
+            conn.execute(update(outbox).values(status="pending"))
+
+
 def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
     count = 200 if args.quick else args.count
+    handovers = count // HANDOVER_SHARE
     db = prepare_database(tmp / "server.sqlite")
     server = ServerProcess(tmp / "server.sqlite", tmp / "server.log").launch()
     try:
         filled = fill_account(db, ANNA_EMAIL, orders=0, messages=200, per_thread=20)
+        pickups = fill_ready_pickups(db, ANNA_EMAIL, STORE, handovers)
         checkpoint(db)
         server.start()
-        core = ClientCore(server.url, tmp / "client", "push")
+        phone_core = ClientCore(server.url, tmp / "client", "push")
+        tablet_core = ClientCore(server.url, tmp / "tablet", "push-tablet")
         try:
-            account = core.sign_in(ANNA_EMAIL, ANNA_PASSWORD)
-            account.sync.sync_once()
+            account = phone_core.sign_in(ANNA_EMAIL, ANNA_PASSWORD)
+            tablet = tablet_core.sign_in(STAFF_EMAIL, STAFF_PASSWORD)
+            devices = [tablet, account]  # the handovers check the name the phone's profile edits change
+            for device in devices:
+                device.sync.sync_once()
             return_id = open_return(account)
-            mix = queue(account, filled.thread_ids, return_id, count)
+            mix = queue(account, filled.thread_ids, return_id, count - handovers)
+            mix["pickup.handover"] = queue_handovers(tablet, pickups)
             out.note(queued=count, mix=mix, batch=MAX_MUTATIONS_PER_PUSH, load_before=os.getloadavg()[0],
                      return_update="included" if return_id else "left out: no return could be opened",
-                     handovers="left out: pickup.handover (staff) is not implemented on the server yet"
-                     if "pickup.handover" not in load_all() else "staff mutation: not in a shopper's outbox")
+                     handovers=f"{handovers} by the {STORE} tablet, pushed before the phone's queue")
             before = server_state(db)
             cpu = server.cpu_seconds()
             with ServerProfile(server.pid, tmp / "server-profile.txt", args.profile) as profile:
                 started = time.perf_counter()
-                account.sync._push_all()
+                push_all(devices)
                 t_push = time.perf_counter() - started
             push_cpu = server.cpu_seconds() - cpu
             if args.profile:
                 out.note(server_profile=profile.summary)
             after_push = server_state(db)
-            status = outbox_status(account)
-            if status.get("sent", 0) != count:
-                raise AssertionError(f"outbox after the push: {status}; rejections: {rejections(account)[-5:]}")
+            sent = sum(outbox_status(device).get("sent", 0) for device in devices)
+            if sent != count:
+                raise AssertionError(f"sent after the push: {sent} of {count}; rejections: "
+                                     f"{rejections(account)[-5:]} {rejections(tablet)[-5:]}")
 
-            # Replay: the device forgets it ever sent them (e.g. it lost every answer).
-            with account.engine.begin() as conn:
-                conn.execute(update(outbox).values(status="pending"))
+            set_back_to_pending(devices)
             cpu = server.cpu_seconds()
             started = time.perf_counter()
-            account.sync._push_all()
+            push_all(devices)
             t_replay = time.perf_counter() - started
             replay_cpu = server.cpu_seconds() - cpu
             after_replay = server_state(db)
 
-            account.sync.sync_once()  # pull: the server acknowledges every mutation, the outbox empties
-            left = outbox_status(account)
-            account.close()
+            left = 0
+            for device in devices:
+                device.sync.sync_once()  # pull: the server acknowledges every mutation, the outbox empties
+                left += sum(outbox_status(device).values())
+                device.close()
         finally:
-            core.close()
+            phone_core.close()
+            tablet_core.close()
     finally:
         server.stop()
         db.dispose()
@@ -162,7 +197,7 @@ def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
                note="what one idle server core would do")
     out.figure("replay_rate", count / t_replay, "mutations/s", seconds=round(t_replay, 3), server_cpu_s=replay_cpu)
     out.figure("replay_new_effects", sum(abs(v) for v in effects.values()), "changes", TARGET_EFFECTS, detail=effects)
-    out.figure("outbox_left_after_pull", sum(left.values()), "entries", "== 0")
+    out.figure("outbox_left_after_pull", left, "entries", "== 0")
     out.note(load_after=os.getloadavg()[0])
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from sqlalchemy import Engine
@@ -144,12 +144,11 @@ class SyncEngine:
             try:
                 self._push_all()
                 changed = self._pull_all()
-                if self._has_unsent():  # the pull realigned a queue the server forgot (a restore): resend
+                unsent, pending, state = self._outbox_state()
+                if unsent:  # the pull realigned a queue the server forgot (a restore): resend
                     self._push_all()
                     changed |= self._pull_all()
-                with self.engine.begin() as conn:
-                    pending = outbox_repo.count_unacknowledged(conn)
-                    state = cache.read_state(conn)
+                    unsent, pending, state = self._outbox_state()
                 last = state.get("last_synced_at")
                 self._set_status(connectivity="online", syncing=False, pending=pending, last_error=None,
                                  last_synced_at=datetime.fromisoformat(last) if last else None)
@@ -162,9 +161,12 @@ class SyncEngine:
                 self._set_status(syncing=False, last_error=code)
                 raise
 
-    def _has_unsent(self) -> bool:
+    def _outbox_state(self) -> tuple[bool, int, dict[str, Any]]:
+        """Whether anything waits to be sent, how many writes await the server, and the sync state
+        (one read transaction: a delta sync's local bookkeeping costs as much as its apply)."""
         with self.engine.begin() as conn:
-            return bool(outbox_repo.unsent(conn, 1))
+            return (bool(outbox_repo.unsent(conn, 1)), outbox_repo.count_unacknowledged(conn),
+                    cache.read_state(conn))
 
     def _client_id(self) -> str:
         with self.engine.begin() as conn:

@@ -3,11 +3,13 @@
 A mutator gets a `MutationContext` and its validated args (from app.protocol.mutations),
 changes domain rows, publishes them through `server.projections`, and returns an optional
 small result dict. It raises `Rejected` to refuse; the push loop records the rejection.
+Work that should happen once per push batch rather than once per mutation (the bot's answer to
+a burst of messages written offline) is left with `MutationContext.after_batch`.
 """
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,6 +26,22 @@ from server.kiosk_sessions import kiosk_guard
 FEATURE_MODULES = ("profile", "messaging", "orders", "returns", "loyalty", "account", "pickups", "agent", "drop_off", "faq")
 # Primary keys of domain rows are 40 characters; the wire allows 64 for future id schemes.
 MAX_ROW_ID = 40
+_AFTER_BATCH = "nahtlos_after_batch"
+
+
+@dataclass
+class BatchWork:
+    """Work left for the end of a push batch: `run(items)` once per key, with the items of every
+    mutation of the batch that asked for it, in order."""
+
+    run: Callable[[list[Any]], None]
+    items: list[Any] = field(default_factory=list)
+
+
+def take_after_batch(session: Session) -> dict[str, BatchWork]:
+    """The work the last mutator left (push keeps it if the mutation stands, drops it if refused)."""
+    work: dict[str, BatchWork] = session.info.pop(_AFTER_BATCH, {})
+    return work
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,16 @@ class MutationContext:
         if at.tzinfo is None or at > self.now or self.now - at > grace:
             return None
         return at
+
+    def after_batch(self, key: str, run: Callable[[list[Any]], None], item: Any) -> None:
+        """Run `run` once at the end of the push batch for all mutations that name `key`.
+
+        It runs inside the batch's transaction, after the last mutation and before the change
+        log is numbered, so its changes commit (and reach devices) with the batch. The latest
+        `run` given for a key is the one called."""
+        work: dict[str, BatchWork] = self.session.info.setdefault(_AFTER_BATCH, {})
+        work.setdefault(key, BatchWork(run)).run = run
+        work[key].items.append(item)
 
 
 A = TypeVar("A", bound=Args)

@@ -3,12 +3,15 @@
 
 Everything is idempotent by the client-made ids; a message gets its `position` in the thread
 under the thread's row lock. While a thread is in `bot` status, the bot (`server.bot`)
-answers each shopper message in the same transaction; after `thread.request_human` it never
-does again. `thread.mark_read` and `thread.close` also serve agents (their side of the receipt,
+answers the shopper's messages in the same transaction, at the end of the push batch: once per
+thread, to all of the batch's messages in it read together, as a person reads a burst of lines
+written offline before answering (online, a message travels alone and gets its own answer).
+After `thread.request_human` it never answers again. `thread.mark_read` and `thread.close` also serve agents (their side of the receipt,
 closing a conversation they look after); the agent-only mutations are in `server.mutators.agent`.
 """
 
 import uuid
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -124,14 +127,25 @@ def add_customer_message(ctx: MutationContext, thread: Thread, message_id: str, 
     return message, True
 
 
-def bot_reply(ctx: MutationContext, thread: Thread, question: Message, publish: bool = True) -> Message | None:
-    """The bot answers a new shopper message, only while the thread has not asked for a human."""
-    if thread.status != ThreadStatus.BOT:
-        return None
-    customer = ctx.session.get_one(User, thread.customer_id)
-    body = bot.answer(ctx.session, customer, thread, question.body)
-    return write_message(ctx, thread, server_message_id(question.id, "bot"), SenderKind.BOT, body,
-                         sender_name=bot.sender_name(customer.locale), publish=publish)
+def queue_bot_reply(ctx: MutationContext, thread: Thread, question: Message) -> None:
+    """Leave the bot's answer (and the thread's publication) for the end of the push batch."""
+    ctx.after_batch(f"bot:{thread.id}", partial(_answer_burst, ctx, thread.id), question.id)
+
+
+def _answer_burst(ctx: MutationContext, thread_id: str, message_ids: list[str]) -> None:
+    """The bot answers the batch's new shopper messages of one thread at once, only while the thread
+    has not asked for a human (also not when it did so later in the same batch); the thread is
+    published either way. The answer's id derives from the last message, so a replay writes the same row."""
+    thread = locked_thread(ctx, thread_id)
+    if thread is None:
+        return
+    if thread.status == ThreadStatus.BOT:
+        customer = ctx.session.get_one(User, thread.customer_id)
+        question = "\n".join(ctx.session.get_one(Message, m).body for m in message_ids)
+        write_message(ctx, thread, server_message_id(message_ids[-1], "bot"), SenderKind.BOT,
+                      bot.answer(ctx.session, customer, thread, question),
+                      sender_name=bot.sender_name(customer.locale), publish=False)
+    publish_thread(ctx.session, thread)
 
 
 def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | None,
@@ -157,7 +171,8 @@ def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | 
         message, new = add_customer_message(ctx, thread, args.first_message_id, args.body, attachments,
                                             publish=False)
         if new:
-            bot_reply(ctx, thread, message, publish=False)
+            queue_bot_reply(ctx, thread, message)  # publishes the thread with the answer
+            return None
     publish_thread(ctx.session, thread)
     return None
 
@@ -182,8 +197,7 @@ def message_send(ctx: MutationContext, args: MessageSend) -> dict[str, Any] | No
     attachments = check_attachments(ctx, list(args.attachment_ids))
     message, new = add_customer_message(ctx, thread, args.message_id, args.body, attachments, publish=False)
     if new:
-        bot_reply(ctx, thread, message, publish=False)
-        publish_thread(ctx.session, thread)  # once, with both messages in its preview and counts
+        queue_bot_reply(ctx, thread, message)  # publishes the thread once, with the answer in its preview
     return None
 
 

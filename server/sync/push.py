@@ -5,7 +5,9 @@ replay from `sync_mutation`, refuse a gap, else run the mutator in a savepoint, 
 result and advance `last_mutation_id`. As the last statements before the one COMMIT, `seq`
 moves on once per mutation with effects and their change-log rows are written in one
 executemany (server.sync.log). A rejection also advances `last_mutation_id`, so a bad
-mutation never blocks the queue; it rolls back only its savepoint.
+mutation never blocks the queue; it rolls back only its savepoint. Work the mutators left for
+the end of the batch (`MutationContext.after_batch`) runs after the last mutation, in the same
+transaction, and its changes are numbered with the batch's last mutation.
 """
 
 import hashlib
@@ -32,7 +34,7 @@ from server.db import Database
 from server.errors import ApiError, Rejected, message_for
 from server.models import SyncClient, SyncMutation, User
 from server.models.base import utcnow
-from server.mutators import REGISTRY, MutationContext
+from server.mutators import REGISTRY, BatchWork, MutationContext, take_after_batch
 from server.sync.log import StagedChange, bump_seq, take_staged, write_log
 from server.sync.pokes import PokeHub
 
@@ -63,8 +65,9 @@ def _stored_result(row: SyncMutation) -> MutationResult:
 
 
 def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, locale: str, codes: CodeSigner
-         ) -> tuple[MutationResult, list[StagedChange]]:
-    """Run one mutator in a savepoint; returns its result and the rows it staged (none if refused)."""
+         ) -> tuple[MutationResult, list[StagedChange], dict[str, BatchWork]]:
+    """Run one mutator in a savepoint; returns its result, the rows it staged and the work it left
+    for the end of the batch (none of either if refused)."""
     reg = REGISTRY.get(m.name)
     try:
         if reg is None:
@@ -88,10 +91,12 @@ def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, 
             raise Rejected(RejectionCode.INVALID_ARGS) from exc
     except Rejected as rejected:
         take_staged(session)  # whatever the refused mutator staged was rolled back with its savepoint
+        take_after_batch(session)  # and what it left for later belongs to the refused mutation
         return MutationResult(id=m.id, status=MutationStatus.REJECTED, code=rejected.code,
                               message=rejected.message or message_for(rejected.code, locale),
-                              result=rejected.detail), []
-    return MutationResult(id=m.id, status=MutationStatus.OK, result=result), take_staged(session)
+                              result=rejected.detail), [], {}
+    return (MutationResult(id=m.id, status=MutationStatus.OK, result=result), take_staged(session),
+            take_after_batch(session))
 
 
 @dataclass
@@ -103,6 +108,26 @@ class _Batch:
     new: list[tuple[MutationResult, dict[str, Any], list[StagedChange]]] = field(default_factory=list)
     seen: dict[int, tuple[str, MutationResult]] = field(default_factory=dict)  # this batch's ids
     last_id: int = 0  # the client's last_mutation_id as this batch leaves it
+    work: dict[str, BatchWork] = field(default_factory=dict)  # left by the mutators for the end
+
+    def keep_work(self, work: dict[str, BatchWork]) -> None:
+        for key, later in work.items():
+            earlier = self.work.get(key)
+            self.work[key] = BatchWork(later.run, (earlier.items if earlier else []) + later.items)
+
+    def run_work(self, session: Session) -> None:
+        """Run the work left for the end, each in a savepoint; its changes join the last mutation
+        with effects, so they get the batch's newest seq and win over any earlier state of the
+        same rows in this batch (such as a thread published before the bot answered)."""
+        for work in self.work.values():
+            with session.begin_nested():
+                work.run(work.items)
+                session.flush()
+            staged = take_staged(session)
+            # Work comes only from mutations that stand, so self.new is not empty.
+            last = next((staged_of for _, _, staged_of in reversed(self.new) if staged_of), self.new[-1][2])
+            last.extend(staged)
+        self.work.clear()
 
     def finish(self, session: Session) -> list[tuple[set[str], int]]:
         """The last statements before COMMIT: number the mutations with effects (one counter
@@ -155,7 +180,8 @@ def _apply(session: Session, batch: _Batch, principal: Principal, request: PushR
             # A deleted account's access token lives on for minutes; it may still pull
             # the tombstones (and replays above are answered), but it changes nothing.
             return ApiError(401, ErrorCode.TOKEN_INVALID)
-        result, staged = _run(session, principal, request.client_id, m, locale, codes)
+        result, staged, work = _run(session, principal, request.client_id, m, locale, codes)
+        batch.keep_work(work)
         record = {"client_id": request.client_id, "mutation_id": m.id, "name": m.name, "args_hash": digest,
                   "status": result.status.value, "code": result.code, "message": result.message,
                   "result": result.result, "seq": None}
@@ -183,6 +209,7 @@ def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest,
             stop = _apply(session, batch, principal, request, locale, codes)
             if stop is not None and not batch.new:
                 raise stop  # nothing new to keep: roll back (also a client row made for this request)
+            batch.run_work(session)
             pokes = batch.finish(session)
     except OperationalError:
         # Transient (lock timeout, connection lost): nothing of this batch was committed; the client retries it.

@@ -253,3 +253,64 @@ def test_anna_sees_her_settled_demo_thread_as_read(anna: Device) -> None:
     thread = rows(anna, "thread")[demo_id("thread", "anna-kettle")]
     assert (thread["status"], thread["unread_for_customer"], thread["last_position"]) == ("closed", 0, 4)
     assert [m["position"] for m in messages(anna, thread["id"])] == [1, 2, 3, 4]
+
+
+def burst(device: Device, thread_id: str, *bodies: str) -> list[dict[str, Any]]:
+    """Several messages in one push, as a phone sends what was written offline."""
+    answer = device.push(*(device.mutation("message.send", {"message_id": new_id(), "thread_id": thread_id,
+                                                            "body": body}) for body in bodies))
+    results: list[dict[str, Any]] = answer["results"]
+    return results
+
+
+def test_a_burst_written_offline_gets_one_answer_that_reads_all_of_it(anna: Device, db: Database) -> None:
+    thread_id = open_thread(anna, body=None)
+
+    results = burst(anna, thread_id, "Hallo!", "Wo ist mein Paket?", "Danke schon mal.")
+
+    assert [r["status"] for r in results] == ["ok"] * 3
+    shown = messages(anna, thread_id)
+    assert [m["sender"] for m in shown] == ["customer", "customer", "customer", "bot"]
+    assert shown[-1]["body"].startswith("Ihre Bestellung NA-100260 ")  # the question in the middle was read
+    # The thread as devices see it was published after the answer: preview, receipts and counts include it.
+    thread = rows(anna, "thread")[thread_id]
+    assert thread["last_message_preview"] == shown[-1]["body"][:140]
+    assert (thread["last_position"], thread["agent_read_seq"], thread["unread_for_customer"]) == (4, 4, 1)
+    assert scalar(db, "SELECT count(*) FROM message WHERE thread_id = :t AND sender = 'bot'", t=thread_id) == 1
+
+
+def test_each_thread_of_a_batch_gets_its_own_answer(anna: Device) -> None:
+    first, second = open_thread(anna, body=None), open_thread(anna, body=None)
+    mutations = [anna.mutation("message.send", {"message_id": new_id(), "thread_id": thread, "body": body})
+                 for thread, body in [(first, "Wo ist mein Paket?"), (second, "Wie lange dauert der Versand?"),
+                                      (first, "Hallo?")]]
+
+    anna.push(*mutations)
+
+    assert senders(anna, first) == ["customer", "customer", "bot"]
+    assert senders(anna, second) == ["customer", "bot"]
+
+
+def test_a_handover_later_in_the_same_batch_keeps_the_bot_silent(anna: Device) -> None:
+    thread_id = open_thread(anna, body=None)
+    anna.push(anna.mutation("message.send", {"message_id": new_id(), "thread_id": thread_id,
+                                             "body": "Wo ist mein Paket?"}),
+              anna.mutation("thread.request_human", {"thread_id": thread_id}))
+
+    assert senders(anna, thread_id) == ["customer", "system"]
+    assert rows(anna, "thread")[thread_id]["status"] == "waiting_for_agent"
+
+
+def test_a_message_refused_after_it_was_written_leaves_no_answer_behind(anna: Device) -> None:
+    """PostgreSQL refuses a NUL byte only when the message row is flushed, after the mutator queued
+    the bot's answer: the refusal must take the queued answer with it (SQLite stores the text)."""
+    thread_id = open_thread(anna, body=None)
+
+    first, second = burst(anna, thread_id, "Hallo\x00?", "Noch da?")
+
+    assert second["status"] == "ok"
+    if first["status"] == "ok":
+        assert senders(anna, thread_id) == ["customer", "customer", "bot"]
+    else:
+        assert first["code"] == "invalid_args"
+        assert senders(anna, thread_id) == ["customer", "bot"]
