@@ -20,8 +20,10 @@ Server imports are local to the fixtures, so client-only test runs don't need th
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +112,14 @@ def _seed_and_sign_in(url: str) -> tuple[dict[str, dict[str, Any]], Seeding]:
     return sessions, seeding
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report how much the sync simulations ran (the integrator quotes it), even without `-s`.
+    Here rather than in tests/sim: the variants in tests/robustness run without that folder."""
+    machine = sys.modules.get("tests.sim.machine")  # only if a simulation was collected
+    for line in getattr(machine, "REPORT", []):
+        terminalreporter.write_line(line)
+
+
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
@@ -177,20 +187,27 @@ class PostgresCopies:
             conn.exec_driver_sql(f'ALTER DATABASE "{self.name}" SET synchronous_commit = off')
         self.url = postgres_url(self.name)
         self.engine = create_engine(self.url, poolclass=StaticPool)
-        self.sequences: list[tuple[str, int | None]] = []
+        self.sequences: dict[str, list[tuple[str, int | None]]] = {}  # per saved schema
         self._clean_mark: tuple[Any, ...] | None = None
 
     def keep_seed(self) -> None:
         """Copy the freshly seeded `public` tables into the seed schema."""
+        self.save(SEED_SCHEMA)
+        self._clean_mark = self._mark()
+
+    def save(self, schema: str) -> None:
+        """Copy the `public` tables and where their sequences stand into `schema` (replacing it):
+        a backup that `load` puts back (the seed; the sync simulation's snapshots)."""
         from server.models import Base
 
-        with self.engine.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {SEED_SCHEMA}")
+        # REPEATABLE READ: the tables and sequences as of one instant, even with servers connected.
+        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
             for table in Base.metadata.sorted_tables:
-                conn.exec_driver_sql(f'CREATE TABLE {SEED_SCHEMA}."{table.name}" AS TABLE public."{table.name}"')
-            self.sequences = [(str(name), value) for name, value in conn.exec_driver_sql(
+                conn.exec_driver_sql(f'CREATE TABLE {schema}."{table.name}" AS TABLE public."{table.name}"')
+            self.sequences[schema] = [(str(name), value) for name, value in conn.exec_driver_sql(
                 "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'").all()]
-        self._clean_mark = self._mark()
 
     def _mark(self) -> tuple[Any, ...]:
         """Moves whenever anything may have written: every write takes a new transaction id
@@ -205,23 +222,27 @@ class PostgresCopies:
 
     def refill(self) -> None:
         """Make `public` equal to the seed again, in one transaction (unless nothing wrote since)."""
+        if self._mark() == self._clean_mark:
+            return
+        self.load(SEED_SCHEMA)
+        self._clean_mark = self._mark()
+
+    def load(self, schema: str) -> None:
+        """Make `public` equal to what `save(schema)` copied, in one transaction."""
         from sqlalchemy import text
 
         from server.models import Base
 
-        if self._mark() == self._clean_mark:
-            return
         tables = [t.name for t in Base.metadata.sorted_tables]
         with self.engine.begin() as conn:
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no FK triggers while refilling
             for table in reversed(tables):
                 conn.exec_driver_sql(f'DELETE FROM public."{table}"')
             for table in tables:
-                conn.exec_driver_sql(f'INSERT INTO public."{table}" SELECT * FROM {SEED_SCHEMA}."{table}"')
-            for sequence, last_value in self.sequences:  # serial ids continue where the seed left them
+                conn.exec_driver_sql(f'INSERT INTO public."{table}" SELECT * FROM {schema}."{table}"')
+            for sequence, last_value in self.sequences[schema]:  # serial ids continue where the copy left them
                 conn.execute(text("SELECT setval(:name, :value, :called)"),
                              {"name": f"public.{sequence}", "value": last_value or 1, "called": last_value is not None})
-        self._clean_mark = self._mark()
 
     def drop(self) -> None:
         self.engine.dispose()
@@ -238,16 +259,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SeededTemplate:
     return SeededTemplate("sqlite", str(path), sessions, seeding)
 
 
-@pytest.fixture(scope="session")
-def postgres_template(postgres_admin: "Engine") -> Iterator[SeededTemplate]:
-    _drop_abandoned_databases(postgres_admin)
-    copies = PostgresCopies(postgres_admin)
+@contextmanager
+def seeded_postgres(admin: "Engine") -> Iterator[SeededTemplate]:
+    """A new PostgreSQL database of its own, migrated, seeded and signed in; dropped on exit."""
+    copies = PostgresCopies(admin)
     try:
         sessions, seeding = _seed_and_sign_in(copies.url)
         copies.keep_seed()
         yield SeededTemplate("postgres", copies.name, sessions, seeding, copies)
     finally:
         copies.drop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin: "Engine") -> Iterator[SeededTemplate]:
+    _drop_abandoned_databases(postgres_admin)
+    with seeded_postgres(postgres_admin) as template:
+        yield template
 
 
 @pytest.fixture(params=BACKENDS)

@@ -8,28 +8,19 @@ The figures go to the terminal summary and to `sim4-stats.json` in pytest's base
 """
 
 import os
-import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, run_state_machine_as_test
+from hypothesis.stateful import initialize
 
 from tests.conftest import SeededTemplate
-from tests.sim.machine import (
-    REPORT,
-    STATS,
-    SyncSimulation,
-    make_cache_template,
-    stats_json,
-    stats_line,
-)
+from tests.sim.machine import SyncSimulation
+from tests.sim.runner import run_simulation
 
 EXAMPLES = int(os.environ.get("NAHTLOS_SIM4_EXAMPLES", "3"))
 SECONDS = float(os.environ.get("NAHTLOS_SIM4_SECONDS", "0"))  # 0: no time budget, run EXAMPLES
 STEPS = int(os.environ.get("NAHTLOS_SIM_STEPS", "30"))
-BATCH = 10  # examples per Hypothesis run when a time budget is set (each run draws fresh seeds)
 
 
 class FourDeviceSimulation(SyncSimulation):
@@ -39,30 +30,7 @@ class FourDeviceSimulation(SyncSimulation):
         super().setup(offsets, with_ben, limits)
 
 
-def _run(examples: int) -> None:
-    run_state_machine_as_test(FourDeviceSimulation, settings=settings(
-        max_examples=examples, stateful_step_count=STEPS, deadline=None, database=None, print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]))
-
-
 def test_sync_simulation_four_devices(sqlite_template: SeededTemplate, tmp_path: Path,
                                       tmp_path_factory: pytest.TempPathFactory) -> None:
-    FourDeviceSimulation.template = sqlite_template
-    FourDeviceSimulation.workdir = tmp_path
-    FourDeviceSimulation.cache_template = make_cache_template(tmp_path)
-    STATS.clear()
-    started, cpu = time.perf_counter(), time.process_time()
-    try:
-        if SECONDS <= 0:
-            _run(EXAMPLES)
-        else:
-            while STATS["examples"] < EXAMPLES and time.perf_counter() - started < SECONDS:
-                _run(min(BATCH, EXAMPLES - STATS["examples"]))
-    finally:
-        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
-        REPORT.append("4 devices: " + stats_line(elapsed, used))
-        (tmp_path_factory.getbasetemp() / "sim4-stats.json").write_text(stats_json(elapsed, used) + "\n",
-                                                                         encoding="utf-8")
-        print(REPORT[-1])
-    # Every heal (mid-run and the one closing each example) ended converged; none was skipped.
-    assert STATS["examples"] >= 1 and STATS["converged"] == STATS["heals"] >= STATS["examples"]
+    run_simulation(FourDeviceSimulation, sqlite_template, tmp_path, examples=EXAMPLES, steps=STEPS, seconds=SECONDS,
+                   label="4 devices: ", stats_file=tmp_path_factory.getbasetemp() / "sim4-stats.json")

@@ -1,11 +1,13 @@
 """The sync simulation: one real server, several devices with their own caches, a faulty network.
 
 A Hypothesis `RuleBasedStateMachine` drives devices of anna (2-4) and optionally one of ben
-against the real in-process server on a fresh copy of the seeded database. Every device talks
-through its own `Link` (tests/support/network.py), which loses requests, loses answers after
-the server committed, delivers requests twice, or holds one back and delivers it after the
-device's next request. The server restarts (a new app over the same database file) and can be
-restored from an earlier snapshot under a new epoch. Device clocks are skewed by hours and jump.
+against a real server on a fresh copy of the seeded database: by default the in-process app on
+SQLite (tests/sim/in_process.py); a subclass may bring another `SimServer` (two server processes
+on PostgreSQL: tests/robustness/sim_cluster.py). Every device talks through its own `Link`
+(tests/support/network.py), which loses requests, loses answers after the server committed,
+delivers requests twice, or holds one back and delivers it after the device's next request. The
+server restarts (everything committed persists) and can be restored from an earlier snapshot
+under a new epoch. Device clocks are skewed by hours and jump.
 
 Invariants (the contract's "Tests that prove it"):
 - after every step: each device's cursors only move forward within one epoch; the server's
@@ -25,22 +27,20 @@ Invariants (the contract's "Tests that prove it"):
 
 import json
 import shutil
-import sqlite3
 import tempfile
 from collections import Counter
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
+import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import func, select, union, update
 
 from app.protocol.sync import Entity, PullRequest
 from server.db import Database
-from server.main import create_app
 from server.models import Message, Order, SyncClient, SyncCounter, SyncMutation, Thread
 from server.sync.log import new_epoch
 from server.sync.push import args_hash
@@ -51,8 +51,9 @@ from services.storage import cache
 from services.storage import outbox as outbox_repo
 from services.storage.engine import open_cache
 from services.storage.tables import SYNCED, rejection
-from tests.conftest import SeededTemplate, server_settings
-from tests.support.network import Fault, Link, Network
+from tests.conftest import SeededTemplate
+from tests.sim.in_process import InProcessServer
+from tests.support.network import Fault, Link, Upstream
 
 ANNA = "anna@example.com"
 BEN = "ben@example.com"
@@ -65,6 +66,53 @@ WRITES = ("message", "thread", "thread+body", "profile", "cancel", "bogus")
 # heal (the costliest step) about once in 45 steps, besides the one every example ends with.
 ACTIONS = (["sync"] * 16 + ["message"] * 6 + list(WRITES[1:]) * 2
            + ["offline", "online", "clock", "restart", "snapshot", "restore"] * 2 + ["heal"])
+# The arguments of the one rule, `SyncSimulation.step` (a subclass whose step draws more reuses them).
+ACTION = st.sampled_from(ACTIONS)
+DEVICE = st.integers(0, 4)
+PICK = st.integers(0, 50)
+FAULTS = st.lists(st.sampled_from([None, *Fault]), max_size=5)
+
+
+class SimServer(Protocol):
+    """The server side of one example: what the devices' links deliver to, and what the checks read."""
+
+    @property
+    def network(self) -> Upstream:
+        """What every device's link delivers through (the same object for the whole example)."""
+        ...
+
+    @property
+    def db(self) -> Database:
+        """The server's tables, read directly by the checks (a restart or restore may replace it)."""
+        ...
+
+    @property
+    def requests(self) -> int:
+        """How many requests reached a server so far."""
+        ...
+
+    def restart(self, pick: int) -> None:
+        """Restart the server (`pick` may choose which process and how); everything committed persists."""
+        ...
+
+    def snapshot(self) -> None:
+        """Keep a copy of the database (replacing an earlier one)."""
+        ...
+
+    def restore(self) -> None:
+        """Put the snapshot back and serve it; the caller then gives the database a new epoch."""
+        ...
+
+    def heal(self) -> None:
+        """End any server-side fault (a process left down, a crash armed), before the healing syncs."""
+        ...
+
+    def observer(self) -> httpx.Client:
+        """A fault-free HTTP client to the server, for the checks' own pulls."""
+        ...
+
+    def close(self) -> None:
+        ...
 
 
 def _canon(value: Any) -> str:
@@ -144,14 +192,9 @@ class SyncSimulation(RuleBasedStateMachine):
         super().__init__()
         STATS["examples"] += 1
         self.dir = Path(tempfile.mkdtemp(prefix="ex-", dir=self.workdir))
-        self.db_path = self.dir / "server.sqlite"
-        shutil.copy(self.template.location, self.db_path)
-        self.url = f"sqlite:///{self.db_path}"
-        self.settings = server_settings(self.url)
-        self.db = Database(self.url)
-        self.network = Network(create_app(self.settings, db=self.db)).open()
+        self.server = self.open_server()
         self.devices: list[SimDevice] = []
-        self.snapshot: Path | None = None
+        self.has_snapshot = False
         self.server_last: dict[str, int] = {}
         self.epochs: set[str] = {self._server_epoch()}
         self.threads: list[str] = []  # every thread id any device created, in creation order
@@ -160,13 +203,21 @@ class SyncSimulation(RuleBasedStateMachine):
         self.touched: set[str] = set()  # devices whose state a step may have changed
 
     # -- setup -----------------------------------------------------------------------------------
+    def open_server(self) -> SimServer:
+        """This example's server, on a fresh copy of the seeded data (a subclass may bring another kind)."""
+        return InProcessServer(self.template, self.dir)
+
+    @property
+    def db(self) -> Database:
+        return self.server.db
+
     def _server_epoch(self) -> str:
         with self.db.read() as s:
             return str(s.scalar(select(SyncCounter.epoch)))
 
     def _add_device(self, email: str, offset_hours: int, pull_limit: int) -> SimDevice:
         name = f"dev{len(self.devices)}"
-        link = Link(self.network, name)
+        link = Link(self.server.network, name)
         core = ClientCore("http://testserver", self.dir / "client", name, http=link.client(),
                           stream_http=link.client())  # never used (no background threads here)
         session = self.template.sessions[email]
@@ -203,12 +254,11 @@ class SyncSimulation(RuleBasedStateMachine):
                 for answer, count in device.link.answers.items():
                     if not answer.endswith(" 200"):
                         STATS[f"answer:{answer.rsplit('/', 1)[-1]}"] += count  # e.g. "push 409"
-                STATS["renumbered"] += len(device.client_ids) - 1
+                STATS["renumbered"] += max(0, len(device.client_ids) - 1)  # none: it never synced
                 device.account.engine.dispose()
                 device.core.http.close()
-            STATS["requests"] += self.network.requests
-            self.network.close()
-            self.db.dispose()
+            STATS["requests"] += self.server.requests
+            self.server.close()
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def _device(self, n: int) -> SimDevice:
@@ -231,8 +281,7 @@ class SyncSimulation(RuleBasedStateMachine):
             device.client_ids.add(str(cache.read_state(conn)["client_id"]))
 
     # -- the one rule -----------------------------------------------------------------------------
-    @rule(action=st.sampled_from(ACTIONS), dev=st.integers(0, 4), pick=st.integers(0, 50),
-          faults=st.lists(st.sampled_from([None, *Fault]), max_size=5))
+    @rule(action=ACTION, dev=DEVICE, pick=PICK, faults=FAULTS)
     def step(self, action: str, dev: int, pick: int, faults: list[Fault | None]) -> None:
         """One thing happens. (One rule with a weighted action, rather than one rule per action:
         Hypothesis' swarm testing would otherwise switch whole rules off and waste examples.)"""
@@ -251,12 +300,10 @@ class SyncSimulation(RuleBasedStateMachine):
         elif action in ("offline", "online"):
             device.link.offline = action == "offline"
         elif action == "restart":
-            self._restart()
-        elif action == "snapshot" or (action == "restore" and self.snapshot is None):
-            self.snapshot = self.dir / "snapshot.sqlite"
-            self.snapshot.unlink(missing_ok=True)
-            with closing(sqlite3.connect(self.db_path)) as src, closing(sqlite3.connect(self.snapshot)) as dst:
-                src.backup(dst)
+            self.server.restart(pick)
+        elif action == "snapshot" or (action == "restore" and not self.has_snapshot):
+            self.server.snapshot()
+            self.has_snapshot = True
         elif action == "restore":
             self._restore()
         else:
@@ -308,28 +355,31 @@ class SyncSimulation(RuleBasedStateMachine):
     def _sync(self, device: SimDevice, faults: list[Fault | None]) -> None:
         """One sync round of one device, its next requests suffering `faults` in order."""
         device.link.faults.extend(faults)
+        self._synced(device, self._sync_round(device))
+
+    @staticmethod
+    def _sync_round(device: SimDevice) -> str:
+        """Sync the device once with the faults its link has queued; "syncs_ok" or "syncs_offline".
+        Touches only that device (no STATS), so several devices may sync at once in threads."""
         try:
             device.account.sync.sync_once()
-            STATS["syncs_ok"] += 1
+            return "syncs_ok"
         except Offline:
-            STATS["syncs_offline"] += 1
+            return "syncs_offline"
         finally:
             device.link.faults.clear()
-            self._note_client_ids(device)
+
+    def _synced(self, device: SimDevice, outcome: str) -> None:
+        """After a sync round: count it, note the client ids it pushed under, check the device's cache."""
+        STATS[outcome] += 1
+        self._note_client_ids(device)
         self._check_isolated(device)
         self._check_message_order(device)
 
     # -- server ----------------------------------------------------------------------------------
-    def _restart(self) -> None:
-        """A new server process over the same database file: everything committed persists."""
-        old = self.db
-        self.db = Database(self.url)
-        self.network.restart(create_app(self.settings, db=self.db))
-        old.dispose()
-
     def _restore(self) -> None:
         """The operator restores the snapshot: later commits are gone, and the epoch changes."""
-        assert self.snapshot is not None
+        assert self.has_snapshot
         # What a device had already settled (acknowledged and dropped) may be lost with the
         # commits after the snapshot; everything still in an outbox must survive.
         for device in self.devices:
@@ -338,16 +388,11 @@ class SyncSimulation(RuleBasedStateMachine):
             for q in device.queued:
                 if q.key not in in_outbox:
                     q.excused = True
-        self.db.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
-        shutil.copy(self.snapshot, self.db_path)
-        self.db = Database(self.url)
+        self.server.restore()
         epoch = new_epoch()
         with self.db.write() as s:
             s.execute(update(SyncCounter).where(SyncCounter.id == 1).values(epoch=epoch))
         self.epochs.add(epoch)
-        self.network.restart(create_app(self.settings, db=self.db))
         self.server_last = {}
 
     # -- healing and the full check --------------------------------------------------------------
@@ -362,6 +407,7 @@ class SyncSimulation(RuleBasedStateMachine):
     def _heal(self) -> None:
         """All faults off; every device syncs until two rounds in a row change nothing; then check all."""
         STATS["heals"] += 1
+        self.server.heal()
         for device in self.devices:
             device.link.offline = False
             device.link.faults.clear()
@@ -384,7 +430,7 @@ class SyncSimulation(RuleBasedStateMachine):
 
     def _server_view(self, device: SimDevice) -> dict[tuple[str, str], tuple[str, int, str]]:
         """A fresh full pull of the device's user, straight from the server (no faults, no cache)."""
-        api = ApiClient(self.network.client())
+        api = ApiClient(self.server.observer())
         from app.protocol.auth import TokenResponse
 
         api.set_tokens(TokenResponse.model_validate(self.template.sessions[device.email]))
@@ -548,4 +594,5 @@ def stats_json(elapsed: float, cpu: float) -> str:
                    "counts": dict(sorted(STATS.items()))})
 
 
-__all__ = ["REPORT", "STATS", "SyncSimulation", "make_cache_template", "stats_json", "stats_line"]
+__all__ = ["ACTION", "DEVICE", "FAULTS", "PICK", "REPORT", "STATS", "SimServer", "SyncSimulation",
+           "make_cache_template", "stats_json", "stats_line"]

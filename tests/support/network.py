@@ -4,15 +4,19 @@
 can be switched off, which raises the same httpx errors a real dead network raises.
 `restart(app)` swaps in a new app (a server restart over the same database).
 
-`Link` is one device's connection through a `Network`, with faults injected per request
-(the sync simulation queues them): the request is lost before the server sees it, the
-answer is lost after the server committed, the request is delivered twice, or it is held
-in the network and delivered after the device's next request (a reordering).
+`Link` is one device's connection through an `Upstream` (a `Network`, or in
+tests/robustness/sim_cluster.py a load balancer in front of real server processes), with
+faults injected per request (the sync simulation queues them): the request is lost before
+the server sees it, the answer is lost after the server committed, the request is delivered
+twice, or it is held in the network and delivered after the device's next request (a
+reordering).
 """
 
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import httpx
 from fastapi import FastAPI
@@ -58,6 +62,10 @@ class Network:
                                        content=request.body)
         return httpx.Response(response.status_code, headers=dict(response.headers), content=response.content)
 
+    def forward_all(self, copies: Sequence["Sent"]) -> list[httpx.Response | httpx.TransportError]:
+        """Deliver copies of a request one after the other (one app, one event loop: no overlap)."""
+        return [self.forward(sent) for sent in copies]
+
     def handle(self, request: httpx.Request) -> httpx.Response:
         if not self.online:
             raise httpx.ConnectError("network is down", request=request)
@@ -98,15 +106,25 @@ class Fault(StrEnum):
     HOLD = "hold"  # the device times out; the server gets it after the device's next request
 
 
+class Upstream(Protocol):
+    """What a `Link` delivers through: one in-process app, or several server processes."""
+
+    online: bool
+
+    def forward_all(self, copies: Sequence[Sent]) -> list[httpx.Response | httpx.TransportError]:
+        """Deliver every copy (a duplicated request: two); an answer, or the transport error, per copy."""
+        ...
+
+
 class Link:
-    """One device's connection through a `Network`, with per-request faults.
+    """One device's connection through an `Upstream`, with per-request faults.
 
     `faults` is consumed one entry per request (`None` = deliver normally); when it is
     empty requests pass. `offline` drops every request. `delivered` lists every request
     the server received from this device, in order, held ones included.
     """
 
-    def __init__(self, network: Network, name: str = "device") -> None:
+    def __init__(self, network: Upstream, name: str = "device") -> None:
         self.network = network
         self.name = name
         self.offline = False
@@ -116,14 +134,18 @@ class Link:
         self.injected: dict[Fault, int] = dict.fromkeys(Fault, 0)
         self.answers: Counter[str] = Counter()  # "POST /api/v1/sync/push 409": how often
 
-    def _deliver(self, sent: Sent) -> httpx.Response:
-        self.delivered.append(sent)
-        response = self.network.forward(sent)
-        self.answers[f"{sent.method} {sent.path} {response.status_code}"] += 1
-        return response
+    def _deliver(self, sent: Sent, copies: int = 1) -> httpx.Response | httpx.TransportError:
+        """Deliver `copies` copies of the request; what the device gets is the outcome of the last one
+        (a transport error where a server process died with the request)."""
+        self.delivered.extend([sent] * copies)
+        outcomes = self.network.forward_all([sent] * copies)
+        for outcome in outcomes:
+            if isinstance(outcome, httpx.Response):
+                self.answers[f"{sent.method} {sent.path} {outcome.status_code}"] += 1
+        return outcomes[-1]
 
     def release_held(self) -> int:
-        """Deliver every held request now (their answers go nowhere). Returns how many."""
+        """Deliver every held request now (their answers, or errors, go nowhere). Returns how many."""
         held, self.held = self.held, []
         for sent in held:
             self._deliver(sent)
@@ -141,13 +163,13 @@ class Link:
         if fault is Fault.HOLD:
             self.held.append(sent)
             raise httpx.ReadTimeout(f"{self.name}: no answer in time", request=request)
-        response = self._deliver(sent)
-        if fault is Fault.DUPLICATE:
-            response = self._deliver(sent)
+        outcome = self._deliver(sent, 2 if fault is Fault.DUPLICATE else 1)
         self.release_held()  # anything held back arrives after this request: reordered
+        if isinstance(outcome, httpx.TransportError):
+            raise outcome
         if fault is Fault.DROP_RESPONSE:
             raise httpx.ReadError(f"{self.name}: connection reset after the server answered", request=request)
-        return response
+        return outcome
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url="http://testserver", transport=httpx.MockTransport(self.handle))
