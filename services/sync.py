@@ -148,7 +148,7 @@ class SyncEngine:
                 if unsent:  # the pull realigned a queue the server forgot (a restore): resend
                     self._push_all()
                     changed |= self._pull_all()
-                    unsent, pending, state = self._outbox_state()
+                    _, pending, state = self._outbox_state()
                 last = state.get("last_synced_at")
                 self._set_status(connectivity="online", syncing=False, pending=pending, last_error=None,
                                  last_synced_at=datetime.fromisoformat(last) if last else None)

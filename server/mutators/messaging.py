@@ -6,8 +6,9 @@ under the thread's row lock. While a thread is in `bot` status, the bot (`server
 answers the shopper's messages in the same transaction, at the end of the push batch: once per
 thread, to all of the batch's messages in it read together, as a person reads a burst of lines
 written offline before answering (online, a message travels alone and gets its own answer).
-After `thread.request_human` it never answers again. `thread.mark_read` and `thread.close` also serve agents (their side of the receipt,
-closing a conversation they look after); the agent-only mutations are in `server.mutators.agent`.
+After `thread.request_human` it never answers again. `thread.mark_read` and `thread.close` also
+serve agents (their side of the receipt, closing a conversation they look after); the agent-only
+mutations are in `server.mutators.agent`.
 """
 
 import uuid

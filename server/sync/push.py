@@ -119,14 +119,15 @@ class _Batch:
         """Run the work left for the end, each in a savepoint; its changes join the last mutation
         with effects, so they get the batch's newest seq and win over any earlier state of the
         same rows in this batch (such as a thread published before the bot answered)."""
+        if not self.work:
+            return
+        # Work comes only from mutations that stand, so self.new is not empty.
+        last = next((staged for _, _, staged in reversed(self.new) if staged), self.new[-1][2])
         for work in self.work.values():
             with session.begin_nested():
                 work.run(work.items)
                 session.flush()
-            staged = take_staged(session)
-            # Work comes only from mutations that stand, so self.new is not empty.
-            last = next((staged_of for _, _, staged_of in reversed(self.new) if staged_of), self.new[-1][2])
-            last.extend(staged)
+            last.extend(take_staged(session))
         self.work.clear()
 
     def finish(self, session: Session) -> list[tuple[set[str], int]]:
