@@ -141,7 +141,9 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    """The caller's principal from its access token: a JWT check without I/O, so it runs on the
+    event loop (as a plain `def`, FastAPI would spend a thread-pool hop on it for every request)."""
     tokens: TokenService = request.app.state.tokens
     principal = tokens.principal(bearer_token(request))
     if principal.kiosk_store is not None:

@@ -3,14 +3,19 @@
 from fastapi import APIRouter
 
 from app.protocol.sync import HealthResponse
-from server.routes.deps import DbDep
+from server.db import Database
+from server.routes.deps import DbDep, run_read
 from server.sync.log import current_head
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthResponse)
-def health(db: DbDep) -> HealthResponse:
+async def health(db: DbDep) -> HealthResponse:
+    return await run_read(db, _head, db)
+
+
+def _head(db: Database) -> HealthResponse:
     with db.read() as session:
         seq, epoch = current_head(session)
     return HealthResponse(status="ok", epoch=epoch, seq=seq)

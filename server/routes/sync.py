@@ -16,7 +16,14 @@ from app.protocol.sync import (
 )
 from server.auth import CurrentPrincipal
 from server.errors import ApiError
-from server.routes.deps import CodesDep, DbDep, HubDep, LocaleDep, check_schema
+from server.routes.deps import (
+    CodesDep,
+    DbDep,
+    HubDep,
+    LocaleDep,
+    check_schema,
+    run_read,
+)
 from server.scopes import scopes_for
 from server.sync.pull import pull as do_pull
 from server.sync.push import push as do_push
@@ -27,9 +34,10 @@ router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_sc
 # The body is written by PullPage.to_json (stored payload text as is); `response_model` documents
 # its shape in the schema, and FastAPI does not validate a Response it is handed.
 @router.post("/pull", response_model=PullResponse, responses={409: {}, 410: {}})
-def pull(body: PullRequest, principal: CurrentPrincipal, db: DbDep,
-         x_client_id: str | None = Header(default=None, max_length=64)) -> Response:
-    return Response(do_pull(db, principal, x_client_id, body).to_json(), media_type="application/json")
+async def pull(body: PullRequest, principal: CurrentPrincipal, db: DbDep,
+               x_client_id: str | None = Header(default=None, max_length=64)) -> Response:
+    page = await run_read(db, do_pull, db, principal, x_client_id, body)
+    return Response(page.to_json(), media_type="application/json")
 
 
 @router.post("/push", response_model=PushResponse, responses={409: {}, 413: {}})
