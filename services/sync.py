@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app.protocol.sync import (
     MAX_MUTATIONS_PER_PUSH,
@@ -142,15 +142,16 @@ class SyncEngine:
         with self._sync_lock:
             self._set_status(syncing=True)
             try:
-                self._push_all()
-                changed = self._pull_all()
-                unsent, pending, state = self._outbox_state()
-                if unsent:  # the pull realigned a queue the server forgot (a restore): resend
+                local = self._read_local()
+                if local.unsent:
                     self._push_all()
-                    changed |= self._pull_all()
-                    _, pending, state = self._outbox_state()
-                last = state.get("last_synced_at")
-                self._set_status(connectivity="online", syncing=False, pending=pending, last_error=None,
+                changed, local = self._pull_all(None if local.unsent else local)
+                if local.unsent:  # the pull realigned a queue the server forgot (a restore): resend
+                    self._push_all()
+                    more, local = self._pull_all(None)
+                    changed |= more
+                last = local.state.get("last_synced_at")
+                self._set_status(connectivity="online", syncing=False, pending=local.pending, last_error=None,
                                  last_synced_at=datetime.fromisoformat(last) if last else None)
                 self.notify_changes(changed)
             except Offline:
@@ -161,12 +162,9 @@ class SyncEngine:
                 self._set_status(syncing=False, last_error=code)
                 raise
 
-    def _outbox_state(self) -> tuple[bool, int, dict[str, Any]]:
-        """Whether anything waits to be sent, how many writes await the server, and the sync state
-        (one read transaction: a delta sync's local bookkeeping costs as much as its apply)."""
+    def _read_local(self) -> "LocalSync":
         with self.engine.begin() as conn:
-            return (bool(outbox_repo.unsent(conn, 1)), outbox_repo.count_unacknowledged(conn),
-                    cache.read_state(conn))
+            return LocalSync.read(conn)
 
     def _client_id(self) -> str:
         with self.engine.begin() as conn:
@@ -213,17 +211,20 @@ class SyncEngine:
         with self.engine.begin() as conn:
             outbox_repo.record_rejection(conn, mutation_id, "payload_too_large", "")
 
-    def _pull_all(self) -> set[str]:
-        """Pull pages until caught up. While one page is applied, the next is already being
-        fetched with the cursors that page leaves behind: the server's work and the transfer
-        overlap the local writes (an initial sync of 100k rows spends about as long on each)."""
+    def _pull_all(self, local: "LocalSync | None") -> tuple[set[str], "LocalSync"]:
+        """Pull pages until caught up; returns what changed and the bookkeeping as the last page
+        left it. While one page is applied, the next is already being fetched with the cursors
+        that page leaves behind: the server's work and the transfer overlap the local writes (an
+        initial sync of 100k rows spends about as long on each). `local`: the bookkeeping if the
+        caller has just read it; each page's transaction reads it again for the next round, so a
+        one-page delta sync costs two local transactions in all (read, apply)."""
         changed: set[str] = set()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as pool:
             ahead: Future[PullResponse] | None = None
             for _ in range(MAX_PAGES_PER_SYNC):
-                with self.engine.begin() as conn:
-                    state = cache.read_state(conn)
-                    cursors = outbox_repo.cursors(conn)
+                if local is None:
+                    local = self._read_local()
+                state, cursors = local.state, local.cursors
                 client_id = str(state["client_id"])
                 try:
                     if ahead is not None:
@@ -236,11 +237,13 @@ class SyncEngine:
                     with self.engine.begin() as conn:
                         cache.wipe_synced(conn)
                     changed.add("*")
+                    local = None
                     continue
                 except ScopeExpired as exc:
                     with self.engine.begin() as conn:
                         cache.wipe_scope(conn, str(exc.detail.get("scope", "")))
                     changed.add("*")
+                    local = None
                     continue
                 if page.more:
                     following = PullRequest(epoch=page.epoch, cursors=cursors_after(cursors, page),
@@ -248,9 +251,10 @@ class SyncEngine:
                     ahead = pool.submit(self.api.pull, following, client_id)
                 with self.engine.begin() as conn:
                     changed |= cache.apply_page(conn, page)
+                    local = LocalSync.read(conn)
                 if not page.more:
-                    return changed
-        return changed
+                    return changed, local
+        return changed, local if local is not None else self._read_local()
 
     def _has_seen(self, poke: Poke) -> bool:
         """Whether this cache has already pulled every poked scope up to the poke's seq."""
@@ -338,6 +342,21 @@ class SyncEngine:
             self.request_sync()
             attempt += 1
             self._stop.wait(backoff_delay(attempt, self._rng))
+
+
+@dataclass(frozen=True)
+class LocalSync:
+    """The device's sync bookkeeping as one read transaction saw it."""
+
+    unsent: bool  # something in the outbox waits to be sent
+    pending: int  # writes the server has not acknowledged yet (shown as pending)
+    state: dict[str, Any]  # sync_state: client id, epoch, last synced
+    cursors: dict[str, int]
+
+    @classmethod
+    def read(cls, conn: Connection) -> "LocalSync":
+        return cls(unsent=bool(outbox_repo.unsent(conn, 1)), pending=outbox_repo.count_unacknowledged(conn),
+                   state=cache.read_state(conn), cursors=outbox_repo.cursors(conn))
 
 
 def poke_seen(cursors: dict[str, int], poke: Poke) -> bool:

@@ -3,13 +3,19 @@
 A page is applied in one transaction with Core bulk upserts guarded by `seq`
 (`ON CONFLICT DO UPDATE ... WHERE excluded.seq > seq`), tombstones as guarded deletes,
 and the cursors in the same transaction. The ORM row-by-row path was measured 8x slower.
+
+The statements are built once (`_upsert`, `_delete`, the constants): for a delta sync's one-row
+page, building them cost more than running them (applying such a page took 1.6 ms of CPU with
+statements built per call, 0.6 ms with these).
 """
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.dialects.sqlite import Insert, insert
+from sqlalchemy.sql.dml import Delete
 
 from app.protocol.sync import Entity, PullResponse
 from services.storage import outbox as outbox_repo
@@ -24,6 +30,29 @@ def _row(entity: Entity, change_id: str, scope: str, seq: int, data: dict[str, A
     return row
 
 
+@cache
+def _upsert(entity: Entity) -> Insert:
+    table = SYNCED[entity]
+    stmt = insert(table)
+    cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"}
+    return stmt.on_conflict_do_update(index_elements=["id"], set_=cols, where=stmt.excluded.seq > table.c.seq)
+
+
+@cache
+def _delete(entity: Entity) -> Delete:
+    table = SYNCED[entity]
+    return delete(table).where(table.c.id == bindparam("del_id"), table.c.seq < bindparam("del_seq"))
+
+
+_new_cursor = insert(sync_cursor).excluded.cursor
+_SAVE_CURSOR = insert(sync_cursor).on_conflict_do_update(index_elements=["scope"], set_={"cursor": _new_cursor},
+                                                         where=_new_cursor >= sync_cursor.c.cursor)
+_STATE = select(sync_state).where(sync_state.c.id == 1)
+_SET_EPOCH = update(sync_state).where(sync_state.c.id == 1).values(epoch=bindparam("epoch"))
+_SET_EPOCH_AND_SYNCED = update(sync_state).where(sync_state.c.id == 1).values(
+    epoch=bindparam("epoch"), last_synced_at=bindparam("synced"))
+
+
 def apply_page(conn: Connection, page: PullResponse) -> set[str]:
     """Apply one page; returns the entity names that changed. The caller owns the transaction."""
     upserts: dict[Entity, list[dict[str, Any]]] = defaultdict(list)
@@ -34,34 +63,27 @@ def apply_page(conn: Connection, page: PullResponse) -> set[str]:
         else:
             deletes[change.entity].append({"del_id": change.id, "del_seq": change.seq})
     for entity, rows in upserts.items():
-        table = SYNCED[entity]
-        stmt = insert(table)
-        cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"}
-        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_=cols, where=stmt.excluded.seq > table.c.seq)
-        conn.execute(stmt, rows)
+        conn.execute(_upsert(entity), rows)
     for entity, rows in deletes.items():
-        table = SYNCED[entity]
-        conn.execute(delete(table).where(table.c.id == bindparam("del_id"), table.c.seq < bindparam("del_seq")), rows)
+        conn.execute(_delete(entity), rows)
     for scope in page.scopes_removed:
         wipe_scope(conn, scope)
     _save_cursors(conn, page.cursors)
-    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(epoch=page.epoch))
-    if not page.more:
+    if page.more:
+        conn.execute(_SET_EPOCH, {"epoch": page.epoch})
+    else:
         for rej in page.rejections:
             outbox_repo.record_rejection(conn, rej.mutation_id, rej.code, rej.message)
         outbox_repo.acknowledge(conn, page.last_mutation_id)
         outbox_repo.realign(conn, page.last_mutation_id)
-        conn.execute(update(sync_state).where(sync_state.c.id == 1).values(last_synced_at=outbox_repo.now_iso()))
+        conn.execute(_SET_EPOCH_AND_SYNCED, {"epoch": page.epoch, "synced": outbox_repo.now_iso()})
     return {e.value for e in upserts} | {e.value for e in deletes} | ({"*"} if page.scopes_removed else set())
 
 
 def _save_cursors(conn: Connection, cursors: dict[str, int]) -> None:
     if not cursors:
         return
-    stmt = insert(sync_cursor)
-    stmt = stmt.on_conflict_do_update(index_elements=["scope"], set_={"cursor": stmt.excluded.cursor},
-                                      where=stmt.excluded.cursor >= sync_cursor.c.cursor)
-    conn.execute(stmt, [{"scope": s, "cursor": c} for s, c in cursors.items()])
+    conn.execute(_SAVE_CURSOR, [{"scope": s, "cursor": c} for s, c in cursors.items()])
 
 
 def wipe_scope(conn: Connection, scope: str) -> None:
@@ -79,4 +101,4 @@ def wipe_synced(conn: Connection) -> None:
 
 
 def read_state(conn: Connection) -> dict[str, Any]:
-    return dict(conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().one())
+    return dict(conn.execute(_STATE).mappings().one())

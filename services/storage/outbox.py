@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from services.storage.tables import outbox, rejection, sync_cursor, sync_state
 
@@ -20,15 +20,28 @@ class Pending:
     status: str
 
 
+# Built once: every sync reads these, and building a statement costs more than running it here.
+_UNSENT = (select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.mutation_id)
+           .limit(bindparam("limit")))
+_UNACKNOWLEDGED = select(func.count()).select_from(outbox).where(outbox.c.status != "rejected")
+_ACKNOWLEDGE = delete(outbox).where(outbox.c.mutation_id <= bindparam("last"))
+_ALL = select(outbox).order_by(outbox.c.mutation_id)
+_CURSORS = select(sync_cursor.c.scope, sync_cursor.c.cursor)
+_STATE = select(sync_state).where(sync_state.c.id == 1)
+_ENQUEUE = insert(outbox)
+_NEXT_ID = update(sync_state).where(sync_state.c.id == 1).values(next_mutation_id=bindparam("next"))
+_MARK = update(outbox).where(outbox.c.mutation_id == bindparam("id")).values(status=bindparam("status"))
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def ensure_state(conn: Connection) -> dict[str, Any]:
-    row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().first()
+    row = conn.execute(_STATE).mappings().first()
     if row is None:
         conn.execute(insert(sync_state).values(id=1, client_id=uuid.uuid4().hex, epoch=None, next_mutation_id=1))
-        row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).mappings().one()
+        row = conn.execute(_STATE).mappings().one()
     return dict(row)
 
 
@@ -39,32 +52,29 @@ def enqueue(conn: Connection, name: str, args: dict[str, Any], created_at: str |
     """
     state = ensure_state(conn)
     mutation_id = int(state["next_mutation_id"])
-    conn.execute(insert(outbox).values(mutation_id=mutation_id, name=name, args=args,
-                                       created_at=created_at or now_iso(),
-                                       status="pending"))
-    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(next_mutation_id=mutation_id + 1))
+    conn.execute(_ENQUEUE, {"mutation_id": mutation_id, "name": name, "args": args,
+                            "created_at": created_at or now_iso(), "status": "pending"})
+    conn.execute(_NEXT_ID, {"next": mutation_id + 1})
     return mutation_id
 
 
 def pending(conn: Connection, names: set[str] | None = None) -> list[Pending]:
     """Unacknowledged mutations, oldest first (including ones already sent)."""
-    stmt = select(outbox).order_by(outbox.c.mutation_id)
-    if names is not None:
-        stmt = stmt.where(outbox.c.name.in_(names))
+    stmt = _ALL if names is None else _ALL.where(outbox.c.name.in_(names))
     return [Pending(r.mutation_id, r.name, r.args, r.created_at, r.status) for r in conn.execute(stmt)]
 
 
 def unsent(conn: Connection, limit: int) -> list[Pending]:
-    stmt = select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.mutation_id).limit(limit)
-    return [Pending(r.mutation_id, r.name, r.args, r.created_at, r.status) for r in conn.execute(stmt)]
+    return [Pending(r.mutation_id, r.name, r.args, r.created_at, r.status)
+            for r in conn.execute(_UNSENT, {"limit": limit})]
 
 
 def count_unacknowledged(conn: Connection) -> int:
-    return int(conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.status != "rejected")) or 0)
+    return int(conn.scalar(_UNACKNOWLEDGED) or 0)
 
 
 def mark(conn: Connection, mutation_id: int, status: str) -> None:
-    conn.execute(update(outbox).where(outbox.c.mutation_id == mutation_id).values(status=status))
+    conn.execute(_MARK, {"id": mutation_id, "status": status})
 
 
 def record_rejection(conn: Connection, mutation_id: int, code: str, message: str) -> None:
@@ -82,7 +92,7 @@ def record_rejection(conn: Connection, mutation_id: int, code: str, message: str
 
 def acknowledge(conn: Connection, last_mutation_id: int) -> int:
     """Drop entries the server has (applied or rejected). Returns how many."""
-    result = conn.execute(delete(outbox).where(outbox.c.mutation_id <= last_mutation_id))
+    result = conn.execute(_ACKNOWLEDGE, {"last": last_mutation_id})
     return int(result.rowcount or 0)
 
 
@@ -116,4 +126,4 @@ def renumber(conn: Connection, new_client_id: str) -> None:
 
 
 def cursors(conn: Connection) -> dict[str, int]:
-    return {r.scope: int(r.cursor) for r in conn.execute(select(sync_cursor))}
+    return {r.scope: int(r.cursor) for r in conn.execute(_CURSORS)}
