@@ -10,12 +10,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.models import SyncCounter, SyncLog
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 
 _STAGED = "nahtlos_staged_changes"
 
@@ -71,7 +71,7 @@ def _upsert(dialect: str) -> Any:
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        base = insert(SyncLog.__table__)  # Core: no ORM bulk-insert bookkeeping per row
+        base = insert(table_of(SyncLog))  # Core: no ORM bulk-insert bookkeeping per row
         stmt = base.on_conflict_do_update(
             index_elements=["scope", "entity", "entity_id"],
             set_={"seq": base.excluded.seq, "op": base.excluded.op, "payload": base.excluded.payload,
@@ -118,8 +118,11 @@ def commit_seq(session: Session) -> int | None:
     return seq
 
 
-def current_head(session: Session) -> tuple[int, str]:
-    row = session.execute(select(SyncCounter.seq, SyncCounter.epoch).where(SyncCounter.id == 1)).first()
+_HEAD = select(SyncCounter.seq, SyncCounter.epoch).where(SyncCounter.id == 1)
+
+
+def current_head(session: Session | Connection) -> tuple[int, str]:
+    row = session.execute(_HEAD).first()
     if row is None:
         return 0, ""
     return int(row.seq), str(row.epoch)
