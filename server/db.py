@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -57,6 +57,7 @@ class Database:
             read_bind = self.engine.execution_options(isolation_level="REPEATABLE READ")
         self._writer = sessionmaker(write_bind, expire_on_commit=False)
         self._reader = sessionmaker(read_bind, expire_on_commit=False)
+        self._read_bind = read_bind
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -69,6 +70,13 @@ class Database:
         """A read snapshot. Ending it commits nothing (nothing was written) and keeps loaded rows usable."""
         with self._reader() as session, session.begin():
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """`read()` without the ORM, for hot paths that run Core statements only (pull, /health):
+        a Session's setup and teardown cost more than such a read itself."""
+        with self._read_bind.begin() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -16,6 +16,6 @@ async def health(db: DbDep) -> HealthResponse:
 
 
 def _head(db: Database) -> HealthResponse:
-    with db.read() as session:
-        seq, epoch = current_head(session)
+    with db.snapshot() as conn:
+        seq, epoch = current_head(conn)
     return HealthResponse(status="ok", epoch=epoch, seq=seq)
