@@ -49,6 +49,7 @@ class Database:
         self.url = url
         self.engine = _make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        write_bind: Engine  # an OptionEngine (a copy with options) or the engine itself
         if self.is_sqlite:
             write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             read_bind = self.engine

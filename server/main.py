@@ -1,7 +1,7 @@
 """`create_app(settings)`: the FastAPI application. Nothing is built at import time."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -85,7 +85,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, ErrorCode.INTERNAL_ERROR)
 
 
-def _body_limit(max_attachment_bytes: int) -> "object":
+def _body_limit(max_attachment_bytes: int) -> Callable[[str], int]:
     def limit_for(path: str) -> int:
         return max_attachment_bytes + 64 * 1024 if path.endswith("/attachments") else MAX_PUSH_BYTES
     return limit_for

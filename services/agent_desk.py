@@ -57,7 +57,8 @@ def _rules(agent_id: str, agent_name: str) -> tuple[dict[str, Rule], dict[str, R
                 "sender_name": agent_name, "body": m.args["body"], "sent_at": m.created_at, "position": 0,
                 "attachment_ids": list(m.args.get("attachment_ids") or []), "_pending": True}
 
-    threads = {"agent.take": take, "agent.reply": reply_thread, "thread.close": close, "thread.mark_read": read}
+    threads: dict[str, Rule] = {"agent.take": take, "agent.reply": reply_thread, "thread.close": close,
+                               "thread.mark_read": read}
     return threads, {"agent.reply": reply_message}
 
 

@@ -52,7 +52,7 @@ class QrReading:
 def open_image(data: bytes) -> Image.Image:
     """Pillow image of `data` (JPEG/PNG/WebP...), as grey, at most `WORK_EDGE` on its long side."""
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))  # exif_transpose below may give a plain Image
         if image.width * image.height > MAX_PIXELS:
             raise QrReadError("image too large")
         image.draft("L", (WORK_EDGE, WORK_EDGE))  # JPEG: decode at a reduced scale, much faster

@@ -22,7 +22,7 @@ from views.account_data import DeleteAccountDialog, DevicePanel
 from views.components.language_switch import LanguageSwitch
 from views.components.layout import Pill, ScreenBody
 from views.components.notice import Notice, show_snack
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def AccountScreen() -> ft.Control:
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
     t = use_translator()
-    state: AccountState = ft.use_state(AccountState)[0]  # type: ignore[arg-type]
+    state = use_instance(AccountState)
     # While signing out, the shell may repaint once more before the sign-in screen
     # replaces it: keep showing who was signed in rather than flashing an empty page.
     last_user = ft.use_ref(session.user)

@@ -28,7 +28,13 @@ from views.components.returns_text import kind_label, status_chip, tier_label
 from views.components.sync_status import SyncStatusIndicator
 from views.conversation import Bubble, DaySeparator, day_label
 from views.conversations import status_text
-from views.hooks import use_app, use_observable, use_translator, use_viewport
+from views.hooks import (
+    use_app,
+    use_instance,
+    use_observable,
+    use_translator,
+    use_viewport,
+)
 from views.orders import status_style
 from views.sign_in import SignInForm
 
@@ -242,7 +248,7 @@ def AgentDeskHome() -> ft.View:
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
     viewport = use_viewport()
-    state: AgentDeskState = ft.use_state(AgentDeskState)[0]  # type: ignore[arg-type,assignment]
+    state = use_instance(AgentDeskState)
     use_observable(state)
 
     async def mount() -> None:

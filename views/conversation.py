@@ -42,7 +42,7 @@ from views.components.message_photos import MessagePhotos
 from views.components.notice import Notice
 from views.components.offline_banner import OfflineBanner
 from views.conversations import ROUTE
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ def ConversationPage(thread_id: str) -> ft.View:
     t = use_translator()
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
-    state: ConversationState = ft.use_state(lambda: ConversationState(thread_id=thread_id))[0]  # type: ignore[arg-type,return-value]
+    state = use_instance(lambda: ConversationState(thread_id=thread_id))
     use_observable(state)
     route = f"{ROUTE}/{thread_id}"
     page = ft.context.page
@@ -391,7 +391,7 @@ def NewConversationView() -> ft.View:
     ctx = use_app()
     t = use_translator()
     session = use_observable(ctx.session)
-    state: ConversationsState = ft.use_state(ConversationsState)[0]  # type: ignore[arg-type,assignment]
+    state = use_instance(ConversationsState)
     use_observable(state)
     params = _params(ft.context.page.route or "")
     text, set_text = ft.use_state("")

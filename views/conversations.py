@@ -17,7 +17,7 @@ from views.components.detail_page import DetailView
 from views.components.help_offer import HelpOfferCard
 from views.components.layout import EmptyState, Pill
 from views.components.offline_banner import OfflineBanner
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 
 ROUTE = "/help/conversations"
 
@@ -72,7 +72,7 @@ def ConversationsView() -> ft.View:
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
     offers = use_observable(ctx.help_offers)
-    state: ConversationsState = ft.use_state(ConversationsState)[0]  # type: ignore[arg-type,assignment]
+    state = use_instance(ConversationsState)
     use_observable(state)
     page = ft.context.page
 
@@ -120,7 +120,7 @@ def ConversationsEntry() -> ft.Control:
     t = use_translator()
     session = use_observable(ctx.session)
     offers = use_observable(ctx.help_offers)
-    state: ConversationsState = ft.use_state(ConversationsState)[0]  # type: ignore[arg-type,assignment]
+    state = use_instance(ConversationsState)
     use_observable(state)
     page = ft.context.page
 

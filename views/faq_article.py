@@ -14,7 +14,7 @@ from app.state.faq import FaqArticleState, article_route
 from views import theme
 from views.components.detail_page import DetailView, MissingDetailView
 from views.components.layout import Pill
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 
 
 def _query_param(route: str) -> str:
@@ -75,7 +75,7 @@ def FaqArticleView() -> ft.View:
     session = use_observable(ctx.session)
     slug = ft.use_route_params().get("slug", "")
     query = _query_param(ft.context.page.route or "")
-    state: FaqArticleState = ft.use_state(lambda: FaqArticleState(slug=slug, query=query))[0]  # type: ignore[arg-type,return-value]
+    state = use_instance(lambda: FaqArticleState(slug=slug, query=query))
     use_observable(state)
     route = f"/help/articles/{slug}"
 

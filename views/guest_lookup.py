@@ -24,7 +24,7 @@ from views.components.detail_page import DetailView
 from views.components.layout import Pill
 from views.components.notice import Notice
 from views.components.tracking import ParcelCard
-from views.hooks import use_app, use_translator
+from views.hooks import use_app, use_instance, use_translator
 from views.orders import status_style
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def GuestOrderView(order: GuestOrder, t: Translator) -> list[ft.Control]:
 def GuestLookupView() -> ft.View:
     ctx = use_app()
     t = use_translator()
-    state: GuestLookupState = ft.use_state(lambda: GuestLookupState(client=ctx.client))[0]  # type: ignore[arg-type,return-value]
+    state = use_instance(lambda: GuestLookupState(client=ctx.client))
     number, set_number = ft.use_state("")
     email, set_email = ft.use_state("")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -13,6 +14,7 @@ from views import theme
 
 # Not bound to ft.Observable: `@ft.observable` classes are not known to type checkers as such.
 ObservableT = TypeVar("ObservableT")
+InstanceT = TypeVar("InstanceT")
 
 
 SizeClass = Literal["phone", "tablet", "desktop"]
@@ -95,6 +97,16 @@ def use_observable(obj: ObservableT) -> ObservableT:
     """Re-render the calling component whenever ``obj`` changes; returns ``obj``."""
     ft.use_state(obj)
     return obj
+
+
+def use_instance(factory: Callable[[], InstanceT]) -> InstanceT:
+    """The object ``factory`` makes on the component's first render, the same one on every later render.
+
+    ``ft.use_state(factory)[0]``, typed: mypy cannot solve ``use_state``'s ``StateT | Callable[[], StateT]``
+    for a factory (it infers ``Never``), so the type is given through the assignment's context.
+    """
+    state: tuple[InstanceT, object] = ft.use_state(factory)
+    return state[0]
 
 
 def use_translator() -> Translator:

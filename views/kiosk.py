@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Future
 
 import flet as ft
 import flet_camera as fc
+from flet.components.hooks.use_ref import MutableRef
 
 from app.state.kiosk import KioskState
 from views import theme
-from views.hooks import use_observable, use_translator
+from views.hooks import use_instance, use_observable, use_translator
 from views.kiosk_parts import (
     TOUCH,
     ErrorNote,
@@ -37,8 +39,8 @@ def CameraPanel(kiosk: KioskState) -> ft.Control:
     """The live camera (when the kiosk has one): a picture every few hundred ms goes to the decoder."""
     t = use_translator()
     status, set_status = ft.use_state("starting")  # starting | live | none
-    camera, _ = ft.use_state(lambda: fc.Camera(preview_enabled=True, expand=True))
-    task_ref = ft.use_ref(None)
+    camera = use_instance(lambda: fc.Camera(preview_enabled=True, expand=True))
+    task_ref: MutableRef[Future[None]] = ft.use_ref(None)
 
     async def run() -> None:
         try:

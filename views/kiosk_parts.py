@@ -13,7 +13,7 @@ from app.state.kiosk import NO_CODE, NOT_YOURS, OFFLINE, KioskState
 from views import theme
 from views.components.brand import WordMark
 from views.components.language_switch import LANGUAGES
-from views.hooks import use_app, use_observable
+from views.hooks import use_app, use_instance, use_observable
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def ScannerField(kiosk: KioskState, label: str) -> ft.Control:
 
 @ft.component
 def UploadButton(kiosk: KioskState, label: str) -> ft.Control:
-    picker, _ = ft.use_state(lambda: ft.FilePicker())
+    picker = use_instance(ft.FilePicker)
 
     async def pick() -> None:
         kiosk.touch()

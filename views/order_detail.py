@@ -30,7 +30,7 @@ from views.components.layout import Pill
 from views.components.notice import Notice, show_snack
 from views.components.offline_banner import OfflineBanner
 from views.components.tracking import ParcelCard
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 from views.order_problem import ReportProblemDialog
 from views.orders import status_style
 from views.pickup import PickupLink
@@ -240,7 +240,7 @@ def OrderDetailPage(order_id: str) -> ft.View:
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
     offers = use_observable(ctx.help_offers)
-    state: OrderDetailState = ft.use_state(lambda: OrderDetailState(order_id=order_id))[0]  # type: ignore[arg-type,return-value]
+    state = use_instance(lambda: OrderDetailState(order_id=order_id))
     reporting, set_reporting = ft.use_state(False)
     page = ft.context.page
     route = f"/orders/{order_id}"

@@ -4,6 +4,7 @@ and who else may collect. `PickupLink` puts the way there on a click & collect o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,11 +30,11 @@ from views.components.layout import Pill
 from views.components.notice import Notice
 from views.components.offline_banner import OfflineBanner
 from views.components.qr import QrCode
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 
 
 def status_label(status: str, t: Translator) -> str:
-    labels = {
+    labels: dict[str, str] = {
         PickupStatus.PREPARING: t._("Being prepared"),
         PickupStatus.READY: t._("Ready for pickup"),
         PickupStatus.CHECKED_IN: t._("You're checked in"),
@@ -44,7 +45,7 @@ def status_label(status: str, t: Translator) -> str:
 
 
 def step_label(status: str, t: Translator) -> str:
-    labels = {
+    labels: dict[str, str] = {
         PickupStatus.PREPARING: t._("Preparing"),
         PickupStatus.READY: t._("Ready"),
         PickupStatus.CHECKED_IN: t._("Checked in"),
@@ -181,7 +182,7 @@ def PickupPage(pickup_id: str) -> ft.View:
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
     offers = use_observable(ctx.help_offers)
-    state: PickupState = ft.use_state(lambda: PickupState(pickup_id=pickup_id))[0]  # type: ignore[arg-type,return-value]
+    state = use_instance(lambda: PickupState(pickup_id=pickup_id))
     use_observable(state)
     route = f"/pickups/{pickup_id}"
     page = ft.context.page
@@ -275,6 +276,8 @@ def PickupLink(order_id: str) -> ft.Control:
     ctx = use_app()
     t = use_translator()
     session = use_observable(ctx.session)
+    row: dict[str, Any] | None
+    set_row: Callable[[dict[str, Any] | None], None]
     row, set_row = ft.use_state(None)
 
     async def load() -> None:
@@ -285,7 +288,7 @@ def PickupLink(order_id: str) -> ft.Control:
     ft.use_effect(load, dependencies=[order_id])
     if not row:
         return ft.Container(height=0)
-    pickup: dict[str, Any] = row  # type: ignore[assignment]
+    pickup: dict[str, Any] = row
     label = (t._("Show pickup code") if pickup["status"] in (PickupStatus.READY, PickupStatus.CHECKED_IN)
              else t._("Pickup status"))
     return ft.Row([ft.FilledTonalButton(label, icon=ft.Icons.QR_CODE_2, height=48,

@@ -24,7 +24,13 @@ from views.components.returns_text import (
     status_chip,
     step_label,
 )
-from views.hooks import use_app, use_observable, use_translator, use_viewport
+from views.hooks import (
+    use_app,
+    use_instance,
+    use_observable,
+    use_translator,
+    use_viewport,
+)
 
 if TYPE_CHECKING:
     from services.returns import Step
@@ -46,7 +52,7 @@ def DropOffCode(ret: ReturnView) -> ft.Control:
     t = use_translator()
     viewport = use_viewport()
     token = ret.qr_token or ""
-    code, _ = ft.use_state(lambda: drop_off_code(token))  # type: ignore[arg-type, return-value]
+    code = use_instance(lambda: drop_off_code(token))
     png, until = code
     size = 240 if viewport.is_phone else 300
     return _card(t._("Your drop-off code"), [

@@ -34,7 +34,7 @@ from views.components.layout import EmptyState
 from views.components.offline_banner import OfflineBanner
 from views.components.receipt import WithdrawalReceipt
 from views.components.returns_text import photo_error_text, reason_label, refusal_text
-from views.hooks import use_app, use_observable, use_translator
+from views.hooks import use_app, use_instance, use_observable, use_translator
 
 if TYPE_CHECKING:
     from services.returns_eligibility import ItemPreview, KindCheck, OrderPreview
@@ -388,7 +388,7 @@ def ReturnNewView() -> ft.View:
     returns = use_observable(ctx.session.returns)
     sync = use_observable(ctx.session.sync)
     order_id = _order_param(ft.context.page.route or "")
-    draft, _ = ft.use_state(lambda: returns.new_draft(order_id))  # type: ignore[arg-type, return-value]
+    draft = use_instance(lambda: returns.new_draft(order_id))
     use_observable(draft)
 
     offers = use_observable(ctx.help_offers)

@@ -32,7 +32,13 @@ from views.components.notice import Notice
 from views.components.offline_banner import OfflineBanner
 from views.components.sync_status import SyncStatusIndicator
 from views.components.ticker import use_ticker
-from views.hooks import use_app, use_observable, use_translator, use_viewport
+from views.hooks import (
+    use_app,
+    use_instance,
+    use_observable,
+    use_translator,
+    use_viewport,
+)
 from views.sign_in import SignInForm
 from views.staff_handover import HandoverFlow
 from views.staff_queue import QueuePanel
@@ -88,6 +94,10 @@ def ScanPanel(state: StaffState) -> ft.Control:
         if await state.submit_code(text):
             set_text("")
 
+    def change(e: ft.Event[ft.TextField]) -> None:
+        set_text(e.control.value or "")
+        state.clear_scan()
+
     async def upload(_: Any) -> None:
         try:
             files = await ft.FilePicker().pick_files(with_data=True, file_type=ft.FilePickerFileType.IMAGE)
@@ -112,7 +122,7 @@ def ScanPanel(state: StaffState) -> ft.Control:
         ft.Text(t._("Scan the customer's pickup QR code or type the short code."),
                 color=ft.Colors.ON_SURFACE_VARIANT, size=13),
         ft.TextField(label=t._("Pickup code"), value=text, autofocus=True, on_submit=submit,
-                     on_change=lambda e: (set_text(e.control.value or ""), state.clear_scan()),
+                     on_change=change,
                      prefix_icon=ft.Icons.QR_CODE_SCANNER, text_size=20, capitalization=ft.TextCapitalization.CHARACTERS),
         ft.Row([ft.FilledButton(t._("Check code"), icon=ft.Icons.SEARCH, height=52, on_click=submit),
                 ft.OutlinedButton(t._("Photo of code"), icon=ft.Icons.PHOTO_CAMERA_OUTLINED, height=52,
@@ -128,7 +138,7 @@ def StaffHome() -> ft.View:
     session = use_observable(ctx.session)
     sync = use_observable(ctx.session.sync)
     viewport = use_viewport()
-    state: StaffState = ft.use_state(StaffState)[0]  # type: ignore[assignment]
+    state = use_instance(StaffState)
     use_observable(state)
     tick = use_ticker(30)
 

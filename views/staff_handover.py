@@ -63,7 +63,7 @@ def _items(draft: HandoverDraft, t: Translator) -> ft.Control:
 
 def _who(draft: HandoverDraft, t: Translator) -> ft.Control:
     pickup = draft.pickup
-    lines = [ft.Text(t._("Who may collect"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+    lines: list[ft.Control] = [ft.Text(t._("Who may collect"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
              ft.Text(t._("{name} (customer)").format(name=pickup.get("customer_name", "")),
                      weight=ft.FontWeight.W_600)]
     if draft.delegate_name:

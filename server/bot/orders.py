@@ -15,7 +15,7 @@ from server.models import Order, Shipment, Thread
 TIMEZONE = ZoneInfo("Europe/Berlin")
 _ON_THE_WAY = {ShipmentStatus.LABEL_CREATED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
                ShipmentStatus.DELAYED}
-_STATUS_TEXT = {
+_STATUS_TEXT: dict[str, str] = {  # keyed by OrderStatus, looked up with the row's str
     OrderStatus.PLACED: "order_status_placed",
     OrderStatus.PROCESSING: "order_status_processing",
     OrderStatus.READY_FOR_PICKUP: "order_status_ready_for_pickup",
@@ -45,7 +45,8 @@ def pick_order(session: Session, customer_id: int, thread: Thread, number: str |
     orders = list(session.scalars(select(Order).where(Order.customer_id == customer_id)
                                   .order_by(Order.placed_at.desc())))
     moving = [o for o in orders if any(s.status in _ON_THE_WAY for s in o.shipments)]
-    return (moving or orders or [None])[0]
+    candidates = moving or orders
+    return candidates[0] if candidates else None
 
 
 def _parcel_lines(shipment: Shipment, locale: str) -> list[str]:

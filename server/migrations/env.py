@@ -1,7 +1,7 @@
 """Alembic environment: uses a connection handed in by `server.migrate`, else sqlalchemy.url."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from server.models import Base
 
@@ -9,7 +9,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def run_with(connection: object) -> None:
+def run_with(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                       compare_type=True)
     with context.begin_transaction():

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from app.protocol.auth import Role
 from app.protocol.codes import CodeFailure, CodeKind
@@ -203,11 +203,14 @@ def pickup_handover(ctx: MutationContext, args: PickupHandover) -> dict[str, Any
         raise Rejected(RejectionCode.AGE_CHECK_REQUIRED)
     _check_recipient(pickup, customer, args)
     staff = ctx.session.get_one(User, ctx.principal.user_id)
-    closed = ctx.session.execute(
+    closing = ctx.session.execute(
         update(Pickup).where(Pickup.id == pickup.id, Pickup.status.in_(OPEN))
         .values(status=PickupStatus.HANDED_OVER.value, handed_over_at=ctx.now, handed_over_by=staff.name)
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )
+    # An UPDATE without RETURNING gives a CursorResult; Session.execute is only typed as a Result.
+    assert isinstance(closing, CursorResult)
+    closed = closing.rowcount == 1
     ctx.session.refresh(pickup)
     if not closed:
         if pickup.status == PickupStatus.HANDED_OVER:

@@ -65,7 +65,7 @@ def thread_payload(thread: Thread, session: Session | None = None) -> dict[str, 
                    "agent_name": agent.name if agent else None, "queue_position": position,
                    "expected_wait_minutes": position * MINUTES_PER_CONVERSATION_AHEAD if position else None}
     return ThreadPublic(
-        id=thread.id, customer_id=str(thread.customer_id), subject=thread.subject, status=thread.status,
+        id=thread.id, customer_id=str(thread.customer_id), subject=thread.subject, status=ThreadStatus(thread.status),
         created_at=iso(thread.created_at) or "", updated_at=iso(thread.updated_at) or "",
         order_id=thread.order_id, return_id=thread.return_id, pickup_id=thread.pickup_id,
         agent_id=str(thread.agent_id) if thread.agent_id else None,
@@ -80,7 +80,7 @@ def thread_payload(thread: Thread, session: Session | None = None) -> dict[str, 
 
 def message_payload(message: Message) -> dict[str, object]:
     return MessagePublic(
-        id=message.id, thread_id=message.thread_id, sender=message.sender, sender_name=message.sender_name,
+        id=message.id, thread_id=message.thread_id, sender=SenderKind(message.sender), sender_name=message.sender_name,
         body=message.body, sent_at=iso(message.sent_at) or "", client_time=message.client_time,
         attachment_ids=list(message.attachment_ids or []), position=message.position,
     ).model_dump(mode="json")

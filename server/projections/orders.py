@@ -4,9 +4,12 @@ from sqlalchemy.orm import Session
 
 from app.protocol.entities import (
     AddressPublic,
+    FulfilmentKind,
     OrderItemPublic,
     OrderPublic,
+    OrderStatus,
     ShipmentPublic,
+    ShipmentStatus,
     TrackingEventPublic,
 )
 from app.protocol.sync import Entity
@@ -27,10 +30,10 @@ def item_payload(item: OrderItem) -> OrderItemPublic:
 
 def order_payload(order: Order) -> dict[str, object]:
     return OrderPublic(
-        id=order.id, number=order.number, status=order.status, placed_at=iso(order.placed_at) or "",
+        id=order.id, number=order.number, status=OrderStatus(order.status), placed_at=iso(order.placed_at) or "",
         delivered_at=iso(order.delivered_at), cancelled_at=iso(order.cancelled_at),
         currency=order.currency, total=order.total, shipping_fee=order.shipping_fee,
-        payment_method=order.payment_method, fulfilment=order.fulfilment, store_id=order.store_id,
+        payment_method=order.payment_method, fulfilment=FulfilmentKind(order.fulfilment), store_id=order.store_id,
         address=AddressPublic(**order.address) if order.address else None,
         items=[item_payload(i) for i in order.items],
     ).model_dump(mode="json")
@@ -39,11 +42,11 @@ def order_payload(order: Order) -> dict[str, object]:
 def shipment_payload(shipment: Shipment) -> dict[str, object]:
     return ShipmentPublic(
         id=shipment.id, order_id=shipment.order_id, carrier=shipment.carrier,
-        tracking_number=shipment.tracking_number, status=shipment.status, item_ids=shipment.item_ids,
+        tracking_number=shipment.tracking_number, status=ShipmentStatus(shipment.status), item_ids=shipment.item_ids,
         estimated_from=iso(shipment.estimated_from), estimated_to=iso(shipment.estimated_to),
         delivered_at=iso(shipment.delivered_at),
         events=[
-            TrackingEventPublic(id=e.id, at=iso(e.at) or "", status=e.status, location=e.location,
+            TrackingEventPublic(id=e.id, at=iso(e.at) or "", status=ShipmentStatus(e.status), location=e.location,
                                 description=e.description)
             for e in sorted(shipment.events, key=lambda e: e.at, reverse=True)
         ],

@@ -7,7 +7,7 @@ leaves them out. No device holds both scopes, so the two copies never meet in on
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.protocol.entities import HandoverExceptionPublic, PickupPublic
+from app.protocol.entities import HandoverExceptionPublic, PickupPublic, PickupStatus
 from app.protocol.sync import Entity
 from server.models import Order, Pickup, PickupHandover, User
 from server.models.base import iso
@@ -28,7 +28,7 @@ def pickup_payload(pickup: Pickup, order: Order, customer: User,
                   for h in handovers if h.outcome == EXCEPTION and h.resolved_at is None] if for_store else []
     return PickupPublic(
         id=pickup.id, order_id=order.id, order_number=order.number, store_id=pickup.store_id,
-        customer_id=str(customer.id), customer_name=customer.name, status=pickup.status, code=pickup.code,
+        customer_id=str(customer.id), customer_name=customer.name, status=PickupStatus(pickup.status), code=pickup.code,
         items=[item_payload(i) for i in order.items],
         age_check_required=any(i.age_restricted for i in order.items), delegate_name=pickup.delegate_name,
         ready_at=iso(pickup.ready_at), checked_in_at=iso(pickup.checked_in_at),

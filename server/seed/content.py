@@ -33,19 +33,21 @@ def seed_content(session: Session) -> None:
     data = json.loads(FAQ_FILE.read_text(encoding="utf-8"))
     for cat in data["categories"]:
         for locale in LOCALES:
-            row = FaqCategory(id=demo_id("faq_category", f"{cat['slug']}:{locale}"), slug=cat["slug"], locale=locale,
-                              title=cat["title"][locale], icon=cat["icon"], position=cat["position"])
-            session.add(row)
+            category = FaqCategory(id=demo_id("faq_category", f"{cat['slug']}:{locale}"), slug=cat["slug"],
+                                   locale=locale, title=cat["title"][locale], icon=cat["icon"],
+                                   position=cat["position"])
+            session.add(category)
             session.flush()
-            publish_faq_category(session, row)
+            publish_faq_category(session, category)
     for art in data["articles"]:
         for locale in LOCALES:
-            row = FaqArticle(id=demo_id("faq_article", f"{art['slug']}:{locale}"), slug=art["slug"], locale=locale,
-                             category=art["category"], title=art["title"][locale], body=art["body"][locale],
-                             tags=art.get("tags", {}).get(locale, []), updated_at=days_ago(30))
-            session.add(row)
+            article = FaqArticle(id=demo_id("faq_article", f"{art['slug']}:{locale}"), slug=art["slug"],
+                                 locale=locale, category=art["category"], title=art["title"][locale],
+                                 body=art["body"][locale], tags=art.get("tags", {}).get(locale, []),
+                                 updated_at=days_ago(30))
+            session.add(article)
             session.flush()
-            publish_faq_article(session, row)
+            publish_faq_article(session, article)
     for slug, cost, title, description in REWARDS:
         reward = Reward(id=demo_id("reward", slug), title=title, description=description, cost=cost)
         session.add(reward)

@@ -33,7 +33,7 @@ from server.codes import CodeSigner
 from server.db import Database
 from server.errors import ApiError, Rejected, message_for
 from server.models import SyncClient, SyncMutation, User
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 from server.mutators import REGISTRY, BatchWork, MutationContext, take_after_batch
 from server.sync.log import StagedChange, bump_seq, take_staged, write_log
 from server.sync.pokes import PokeHub
@@ -152,7 +152,7 @@ class _Batch:
 
 
 # Core executemany: compiled once, no ORM unit of work per mutation.
-_RECORD = insert(SyncMutation.__table__)
+_RECORD = insert(table_of(SyncMutation))
 
 
 def _apply(session: Session, batch: _Batch, principal: Principal, request: PushRequest, locale: str,

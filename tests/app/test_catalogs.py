@@ -39,7 +39,7 @@ def _source_messages() -> tuple[str | tuple[str, ...], ...]:
     return tuple(dict.fromkeys(message for _, _, message, _, _ in found if message))
 
 
-def _msgid(message: str | tuple[str, ...]) -> str:
+def _msgid(message: str | tuple[str, ...] | list[str]) -> str:
     return message if isinstance(message, str) else message[0]
 
 

@@ -133,6 +133,7 @@ def test_track_a_delayed_order_and_one_with_two_parcels(app: AppPage) -> None:
 
 def test_cancel_a_processing_order(app: AppPage) -> None:
     phone = app.page.viewport_size is not None and app.page.viewport_size["width"] < 600
+    labels: dict[str, str | re.Pattern[str]]
     if phone:
         sign_in_as_anna(app)
         number, labels = "NA-100271", {"cancel": "Bestellung stornieren", "confirm": "Ja, Bestellung stornieren",

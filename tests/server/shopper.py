@@ -8,7 +8,7 @@ import io
 import uuid
 from typing import Any
 
-import httpx
+from httpx2 import Response
 from PIL import Image
 
 from app.protocol import API_PREFIX
@@ -47,7 +47,7 @@ def image_bytes(width: int = 16, height: int = 12, fmt: str = "PNG", **save: Any
     return out.getvalue()
 
 
-def upload(device: Device, data: bytes, filename: str = "photo.png", content_type: str = "image/png") -> httpx.Response:
+def upload(device: Device, data: bytes, filename: str = "photo.png", content_type: str = "image/png") -> Response:
     headers = {"Authorization": f"Bearer {device.access_token}"}
     return device.http.post(API_PREFIX + "/attachments", files={"file": (filename, data, content_type)},
                             headers=headers)

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import select
+from starlette.types import Message
 
 from app.protocol import API_PREFIX, SCHEMA_VERSION
 from app.protocol.auth import Role
@@ -421,7 +422,7 @@ async def _sse(app: FastAPI, token: str | None, stop: asyncio.Event, connected: 
              "client": ("testclient", 50000), "server": ("testserver", 80)}
     status, chunks, asked = 0, [], False
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         nonlocal asked
         if not asked:
             asked = True
@@ -429,7 +430,7 @@ async def _sse(app: FastAPI, token: str | None, stop: asyncio.Event, connected: 
         await stop.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]

@@ -207,10 +207,12 @@ def test_roles_and_ownership(device: MakeDevice) -> None:
     # A bot thread is the shopper's own business until they ask for a person.
     assert agent.send("agent.reply", reply)["code"] == "not_found"
     assert agent.send("agent.take", {"thread_id": thread_id})["code"] == "not_found"
-    for name, args in [("message.send", {"message_id": new_id(), "thread_id": thread_id, "body": "x"}),
-                       ("thread.request_human", {"thread_id": thread_id}),
-                       ("thread.close", {"thread_id": thread_id}),
-                       ("thread.mark_read", {"thread_id": thread_id, "read_up_to": 1})]:
+    mutations: list[tuple[str, dict[str, Any]]] = [
+        ("message.send", {"message_id": new_id(), "thread_id": thread_id, "body": "x"}),
+        ("thread.request_human", {"thread_id": thread_id}),
+        ("thread.close", {"thread_id": thread_id}),
+        ("thread.mark_read", {"thread_id": thread_id, "read_up_to": 1})]
+    for name, args in mutations:
         assert ben.send(name, args)["code"] == "not_found", name
     assert thread_id not in rows(ben, "thread")
 

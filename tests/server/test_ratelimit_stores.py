@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from server.errors import ApiError
 from server.models import RateLimitBucket
+from server.models.base import table_of
 from server.ratelimit import (
     MAX_KEY_CHARS,
     Bucket,
@@ -47,7 +48,7 @@ def rate_engine(postgres_admin: Engine) -> Iterator[Engine]:
     with postgres_admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     engine = create_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    RateLimitBucket.__table__.create(engine)
+    table_of(RateLimitBucket).create(engine)
     yield engine
     engine.dispose()
     with postgres_admin.connect() as conn:

@@ -4,9 +4,9 @@ import io
 import struct
 import zlib
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from PIL import Image
 
 from app.protocol.returns import MAX_ATTACHMENT_BYTES
@@ -19,7 +19,7 @@ from tests.server.shopper import image_bytes, upload, uploaded
 ATTACHMENTS = "/api/v1/attachments"
 
 
-def get(device: Device, attachment_id: str) -> httpx.Response:
+def get(device: Device, attachment_id: str) -> Response:
     return device.http.get(f"{ATTACHMENTS}/{attachment_id}", headers={"Authorization": f"Bearer {device.access_token}"})
 
 

@@ -2,6 +2,7 @@
 offline send delivered once, two devices of one shopper, read receipts and message states, the
 handover to the agent desk, and a reply arriving live over SSE."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from server.models import Message
 from services.client import AccountSession, ClientCore
 from services.errors import Offline
 from services.messaging import PENDING, READ, SENT
+from services.overlay import Row
 from tests.services.test_realtime import wait_for
 from tests.support.live_server import live_server
 from tests.support.network import Network
@@ -24,6 +26,20 @@ def signed_in(network: Network, tmp_path: Path, device: str, email: str = "anna@
     account = core.sign_in(email, password)
     account.sync.sync_once()
     return account
+
+
+def thread(account: AccountSession, thread_id: str) -> Row:
+    """The shopper's thread from the device's cache (the test made it, so it is there)."""
+    row = account.messaging.thread(thread_id)
+    assert row is not None, thread_id
+    return row
+
+
+def desk_thread(account: AccountSession, thread_id: str) -> Row:
+    """The thread as the agent desk's cache holds it."""
+    row = account.agent_desk.thread(thread_id)
+    assert row is not None, thread_id
+    return row
 
 
 def customer_bodies(account: AccountSession, thread_id: str) -> list[str]:
@@ -43,7 +59,7 @@ def test_an_offline_message_is_shown_pending_then_delivered_once(network: Networ
     shown = phone.messaging.messages(thread_id)
     assert [(m["body"], m["state"]) for m in shown] == [("Wo ist mein Paket?", PENDING),
                                                         ("Die Sendung aus Nürnberg", PENDING)]
-    assert phone.messaging.thread(thread_id)["last_message_preview"] == "Die Sendung aus Nürnberg"
+    assert thread(phone, thread_id)["last_message_preview"] == "Die Sendung aus Nürnberg"
 
     network.online = True
     network.lose_next_response("/sync/push")  # the server commits; the answer is lost
@@ -72,17 +88,17 @@ def test_two_devices_of_one_shopper_share_the_thread_and_its_read_state(network:
 
     assert customer_bodies(laptop, thread_id) == ["Fällt das Hemd klein aus?"]
     assert [m["id"] for m in laptop.messaging.messages(thread_id)] == [m["id"] for m in phone.messaging.messages(thread_id)]
-    assert laptop.messaging.thread(thread_id)["unread_for_customer"] == 1  # the bot's answer
+    assert thread(laptop, thread_id)["unread_for_customer"] == 1  # the bot's answer
     assert laptop.messaging.unread_total() == 1
 
     assert laptop.messaging.mark_read(thread_id)
-    assert laptop.messaging.thread(thread_id)["unread_for_customer"] == 0  # at once, before any sync
+    assert thread(laptop, thread_id)["unread_for_customer"] == 0  # at once, before any sync
     assert not laptop.messaging.mark_read(thread_id)  # nothing new: no second receipt
     laptop.sync.sync_once()
     phone.sync.sync_once()
 
     assert phone.messaging.unread_total() == 0
-    assert phone.messaging.thread(thread_id)["customer_read_seq"] == 2
+    assert thread(phone, thread_id)["customer_read_seq"] == 2
 
 
 def test_handover_offline_then_the_agent_desk_takes_replies_and_closes(network: Network, tmp_path: Path) -> None:
@@ -96,11 +112,11 @@ def test_handover_offline_then_the_agent_desk_takes_replies_and_closes(network: 
 
     network.online = False
     phone.messaging.request_human(thread_id)
-    assert phone.messaging.thread(thread_id)["status"] == "waiting_for_agent"  # shown at once
+    assert thread(phone, thread_id)["status"] == "waiting_for_agent"  # shown at once
     network.online = True
     phone.sync.sync_once()
-    assert phone.messaging.thread(thread_id)["queue_position"] == 2
-    assert phone.messaging.thread(thread_id)["expected_wait_minutes"] == 8
+    assert thread(phone, thread_id)["queue_position"] == 2
+    assert thread(phone, thread_id)["expected_wait_minutes"] == 8
 
     desk.sync.sync_once()
     board = desk.agent_desk.desk()
@@ -119,13 +135,13 @@ def test_handover_offline_then_the_agent_desk_takes_replies_and_closes(network: 
     last = phone.messaging.messages(thread_id)[-1]
     assert (last["sender"], last["sender_name"], last["body"]) == (
         "agent", "Lea Hoffmann", "Ihr Paket ist in Nürnberg, morgen ist es da.")
-    assert phone.messaging.thread(earlier)["queue_position"] == 1
-    assert desk.agent_desk.unread(desk.agent_desk.thread(thread_id)) == 0
+    assert thread(phone, earlier)["queue_position"] == 1
+    assert desk.agent_desk.unread(desk_thread(desk, thread_id)) == 0
 
     phone.messaging.send(thread_id, "Danke!")
     phone.sync.sync_once()
     desk.sync.sync_once()
-    assert desk.agent_desk.unread(desk.agent_desk.thread(thread_id)) == 1
+    assert desk.agent_desk.unread(desk_thread(desk, thread_id)) == 1
     assert desk.agent_desk.mark_read(thread_id)
     desk.agent_desk.close(thread_id)
     desk.sync.sync_once()
@@ -133,11 +149,11 @@ def test_handover_offline_then_the_agent_desk_takes_replies_and_closes(network: 
 
     mine = [m for m in phone.messaging.messages(thread_id) if m["sender"] == "customer"]
     assert mine[-1]["state"] == READ
-    assert phone.messaging.thread(thread_id)["status"] == "closed"
+    assert thread(phone, thread_id)["status"] == "closed"
     assert [t["id"] for t in desk.agent_desk.desk().closed][:1] == [thread_id]
     phone.messaging.rate(thread_id, 5, "Sehr hilfreich")
     phone.sync.sync_once()
-    assert phone.messaging.thread(thread_id)["rating"] == 5
+    assert thread(phone, thread_id)["rating"] == 5
 
 
 def test_a_message_waiting_in_the_queue_is_sent_not_read(network: Network, tmp_path: Path) -> None:
@@ -172,11 +188,14 @@ def test_an_agent_reply_reaches_every_open_device_of_the_shopper_live(server: tu
             wait_for(lambda: any(t["id"] == thread_id for t in desk.agent_desk.desk().queue))
 
             desk.agent_desk.reply(thread_id, "Ja, gern!")
-            arrived = [wait_for(lambda a=a: any(m["body"] == "Ja, gern!" for m in a.messaging.messages(thread_id)))
-                       for a in (phone, laptop)]
+
+            def shows_the_reply(account: AccountSession) -> bool:
+                return any(m["body"] == "Ja, gern!" for m in account.messaging.messages(thread_id))
+
+            arrived = [wait_for(partial(shows_the_reply, a)) for a in (phone, laptop)]
 
             assert max(arrived) < 5
-            assert laptop.messaging.thread(thread_id)["status"] == "with_agent"
+            assert thread(laptop, thread_id)["status"] == "with_agent"
         finally:
             for account in accounts:
                 account.close()

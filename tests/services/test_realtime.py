@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from server.db import Database
 from services.client import ClientCore
+from services.sync import SyncStatus
 from tests.support.live_server import live_server
 
 
@@ -31,7 +32,7 @@ def test_message_from_one_device_appears_on_the_other(server: tuple[FastAPI, Dat
         laptop.sync.start()
         try:
             wait_for(lambda: phone.sync.status.connectivity == "online" and laptop.sync.status.connectivity == "online")
-            statuses = []
+            statuses: list[SyncStatus] = []
             laptop.sync.on_status(statuses.append)
             changes: list[set[str]] = []
             laptop.sync.on_changes(changes.append)

@@ -8,9 +8,11 @@ as a QR (for the kiosk's scanner or a phone camera) and as a link to copy (for a
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from urllib.parse import parse_qs, quote, urlparse
 
 import flet as ft
+from flet.components.hooks.use_ref import MutableRef
 
 from app.state.handoff import OFFLINE, HandoffState
 from views import theme
@@ -18,7 +20,13 @@ from views.components.back_button import BackButton
 from views.components.icon_action import IconAction
 from views.components.qr import QrCode
 from views.components.sync_status import SyncStatusIndicator
-from views.hooks import use_app, use_observable, use_translator, use_viewport
+from views.hooks import (
+    use_app,
+    use_instance,
+    use_observable,
+    use_translator,
+    use_viewport,
+)
 
 ROUTE = "/continue-elsewhere"
 
@@ -61,8 +69,7 @@ def ContinueElsewhereView() -> ft.View:
     t = use_translator()
     viewport = use_viewport()
     page = ft.context.page
-    state: HandoffState = ft.use_state(  # type: ignore[assignment]
-        lambda: HandoffState(route=_from_route(page.route), origin=page.url))[0]
+    state = use_instance(lambda: HandoffState(route=_from_route(page.route), origin=page.url))
     use_observable(state)
     account = ctx.session.account
 
@@ -81,7 +88,7 @@ def ContinueElsewhereView() -> ft.View:
         task = page.run_task(countdown)
         cleanup_ref.current = task
 
-    cleanup_ref = ft.use_ref(None)
+    cleanup_ref: MutableRef[Future[None]] = ft.use_ref(None)
 
     def stop() -> None:
         task = cleanup_ref.current
