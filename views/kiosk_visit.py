@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.kiosk import CHECKED_IN, DROPPED_OFF, KioskState
+from services.returns_eligibility import parse_instant
 from views import theme
 from views.components.returns_text import kind_label, status_chip
 from views.hooks import use_translator
@@ -93,10 +94,12 @@ def _returns(kiosk: KioskState, t: Translator) -> list[ft.Control]:
         return [*out, _empty(t._("No returns yet."))]
     for r in kiosk.returns:
         chip = status_chip(str(r.get("status")), t)
+        lines: list[ft.Control] = [ft.Text(kind_label(str(r.get("kind")), t), size=20, weight=ft.FontWeight.W_600)]
+        created = parse_instant(r.get("created_at"))  # the cached row holds the wire's ISO text, not a date
+        if created is not None:
+            lines.append(ft.Text(t.date(created, format="medium"), size=16, color=ft.Colors.ON_SURFACE_VARIANT))
         out.append(_card(ft.Row([
-            ft.Column([ft.Text(kind_label(str(r.get("kind")), t), size=20, weight=ft.FontWeight.W_600),
-                       ft.Text(t.date(str(r.get("created_at")), format="medium"), size=16,
-                               color=ft.Colors.ON_SURFACE_VARIANT)], spacing=4, expand=True),
+            ft.Column(lines, spacing=4, expand=True),
             ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=6), border_radius=999, bgcolor=chip.bg,
                          content=ft.Row([ft.Icon(chip.icon, color=chip.fg, size=18),
                                          ft.Text(chip.label, color=chip.fg, size=16, weight=ft.FontWeight.W_600)],

@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, expect
 
+from app.i18n import Translators
 from app.protocol import SCHEMA_VERSION
+from app.protocol.sync import MutationIn, PullRequest, PushRequest
+from services.api_client import ApiClient
 from services.qr_read import read_codes
+from services.returns_eligibility import parse_instant
 from tests.e2e.conftest import (
     CHROMIUM_ARGS,
     DESKTOP,
     FIRST_SYNC_TIMEOUT_MS,
     PHONE,
+    REPO,
     TIMEOUT_MS,
     AppPage,
     Process,
@@ -88,6 +95,31 @@ def staff_sees_checked_in(server: Process, order_number: str) -> bool:
     return False
 
 
+def anna_returns_an_item(server: Process, order_number: str) -> str:
+    """Anna withdraws from one item of an order, as her phone would push it (unless a first try of
+    the test already did); returns the return's `created_at` as the server stamped it (ISO text)."""
+    client_id = f"e2e-anna-{uuid.uuid4().hex[:12]}"
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        api = ApiClient(http)
+        api.login("anna@example.com", "demo-anna")
+
+        def pulled(entity: str) -> list[dict[str, Any]]:
+            changes = api.pull(PullRequest(cursors={}, limit=2000), client_id).changes
+            return [c.data for c in changes if c.entity == entity and c.data is not None]
+
+        order = next(o for o in pulled("order") if o["number"] == order_number)
+        made = [r for r in pulled("return") if r["order_id"] == order["id"]]
+        if not made:
+            args = {"return_id": str(uuid.uuid4()), "order_id": order["id"], "kind": "withdrawal",
+                    "items": [{"order_item_id": order["items"][0]["id"], "quantity": 1}]}
+            answer = api.push(PushRequest(client_id=client_id, mutations=[
+                MutationIn(id=1, name="return.create", args=args)]))
+            assert answer.results[0].status == "ok", answer.results[0]
+            made = [r for r in pulled("return") if r["id"] == args["return_id"]]
+        created_at: str = made[0]["created_at"]
+        return created_at
+
+
 def visit_files(kiosk_dir: Path) -> list[Path]:
     return [p for p in kiosk_dir.rglob("kiosk-visit-*")]
 
@@ -148,6 +180,28 @@ def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
         kiosk.expect_text(ATTRACT, timeout_ms=(WARN_S + 10) * 1000)
         expect(kiosk.page.get_by_text("Hallo, Anna")).to_have_count(0)
         assert visit_files_left(kiosk_dir) == []  # every byte of the visit is gone from the kiosk's disk
+
+
+def test_the_visit_lists_the_shoppers_returns_with_their_dates(
+        browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+    """The returns section shows each of the shopper's returns with the day it was made (the cached
+    row holds that instant as ISO text: the kiosk once handed the text to the date formatter, and
+    the section failed to draw as soon as the shopper had a return)."""
+    server, _shopper, kiosk_app, kiosk_dir = store
+    created_at = parse_instant(anna_returns_an_item(server, "NA-100231"))
+    assert created_at is not None
+    day = Translators(REPO / "locales")("de").date(created_at, format="medium")
+    with device(browser, kiosk_app.url, DESKTOP, "kiosk-returns") as kiosk:
+        kiosk.expect_text(ATTRACT, timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        scan_with_wedge(kiosk, loyalty_token(server))
+        kiosk.expect_text("Hallo, Anna", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+        kiosk.click("Retouren")
+        kiosk.expect_text("Widerruf")
+        kiosk.expect_text(day)
+        kiosk.screenshot("returns")
+        kiosk.click("Erledigt")
+        kiosk.expect_text(ATTRACT)
+        assert visit_files_left(kiosk_dir) == []
 
 
 def test_the_kiosk_camera_reads_a_loyalty_card(playwright: Playwright, chromium_path: str, tmp_path: Path,
