@@ -73,7 +73,7 @@ class LoadResult:
 
     def coverage(self) -> tuple[int, int, list[float]]:
         """(pairs, lost, latencies in s) over every (anna listener, answered write)."""
-        done = [w for w in self.writes if w.seq is not None]
+        done = [(w, w.seq) for w in self.writes if w.seq is not None]
         pairs = lost = 0
         latencies: list[float] = []
         for item in self.listeners:
@@ -84,9 +84,9 @@ class LoadResult:
             for _, seq in item.pokes:  # the highest seq seen so far, at each poke
                 top = max(top, seq)
                 running.append(top)
-            for w in done:
+            for w, written in done:
                 pairs += 1
-                k = bisect.bisect_left(running, w.seq)  # type: ignore[arg-type]
+                k = bisect.bisect_left(running, written)
                 if k == len(running):
                     lost += 1
                 else:
