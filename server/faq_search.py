@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.text_search import (
@@ -72,9 +72,12 @@ def _build(rows: Sequence[Any], locale: str, fingerprint: tuple[Any, ...]) -> _I
                   {t: tuple(ns) for t, ns in postings.items()})
 
 
+# Every bot answer checks the fingerprint: built once, it costs only its (tiny) run.
+_FINGERPRINT = select(func.count(), func.max(FaqArticle.updated_at)).where(FaqArticle.locale == bindparam("locale"))
+
+
 def _index(session: Session, locale: str) -> _Index:
-    fingerprint = tuple(session.execute(select(func.count(), func.max(FaqArticle.updated_at))
-                                        .where(FaqArticle.locale == locale)).one())
+    fingerprint = tuple(session.execute(_FINGERPRINT, {"locale": locale}).one())
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with _lock:

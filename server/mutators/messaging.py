@@ -15,7 +15,7 @@ import uuid
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.protocol.auth import Role
 from app.protocol.entities import SenderKind, ThreadStatus
@@ -47,6 +47,12 @@ PREVIEW_CHARS = 140
 # or event they answer, so a replayed transaction writes the same rows.
 _SERVER_IDS = uuid.UUID("0c6f3b1e-5a7d-4c2b-9e1f-3d2a8b6c4e10")
 
+# Built once: every message runs them (twice with the bot's answer), and building a statement
+# costs about as much as running such a small one.
+_LOCK_THREAD = (select(Thread).where(Thread.id == bindparam("id")).with_for_update()
+                .execution_options(populate_existing=True))
+_LAST_POSITION = select(func.coalesce(func.max(Message.position), 0)).where(Message.thread_id == bindparam("thread"))
+
 
 def server_message_id(*parts: str) -> str:
     return str(uuid.uuid5(_SERVER_IDS, ":".join(parts)))
@@ -54,8 +60,7 @@ def server_message_id(*parts: str) -> str:
 
 def locked_thread(ctx: MutationContext, thread_id: str) -> Thread | None:
     """The thread with its row locked until commit (message positions are assigned under it)."""
-    return ctx.session.scalars(select(Thread).where(Thread.id == thread_id).with_for_update()
-                               .execution_options(populate_existing=True)).one_or_none()
+    return ctx.session.scalars(_LOCK_THREAD, {"id": thread_id}).one_or_none()
 
 
 def owned_thread(ctx: MutationContext, thread_id: str) -> Thread:
@@ -80,8 +85,7 @@ def check_attachments(ctx: MutationContext, attachment_ids: list[str]) -> list[s
 
 def next_position(ctx: MutationContext, thread: Thread) -> int:
     ctx.session.flush()
-    return int(ctx.session.scalar(select(func.coalesce(func.max(Message.position), 0))
-                                  .where(Message.thread_id == thread.id)) or 0) + 1
+    return int(ctx.session.scalar(_LAST_POSITION, {"thread": thread.id}) or 0) + 1
 
 
 def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender: SenderKind, body: str,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -44,16 +44,18 @@ def args_hash(name: str, args: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_LOCK_CLIENT = select(SyncClient).where(SyncClient.client_id == bindparam("id")).with_for_update()
+
+
 def _lock_client(session: Session, client_id: str, user_id: int) -> SyncClient:
-    stmt = select(SyncClient).where(SyncClient.client_id == client_id).with_for_update()
-    client = session.scalars(stmt).one_or_none()
+    client = session.scalars(_LOCK_CLIENT, {"id": client_id}).one_or_none()
     if client is None:
         try:
             with session.begin_nested():
                 session.add(SyncClient(client_id=client_id, user_id=user_id, last_mutation_id=0))
         except IntegrityError:
             pass  # created concurrently by another request of the same device
-        client = session.scalars(stmt).one()
+        client = session.scalars(_LOCK_CLIENT, {"id": client_id}).one()
     if client.user_id != user_id:
         raise ApiError(403, ErrorCode.CLIENT_ID_TAKEN)
     return client
