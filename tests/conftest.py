@@ -118,6 +118,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     machine = sys.modules.get("tests.sim.machine")  # only if a simulation was collected
     for line in getattr(machine, "REPORT", []):
         terminalreporter.write_line(line)
+    # A test that passed on its rerun leaves only an "R" in the log; say why its first try failed.
+    for report in terminalreporter.stats.get("rerun", []):
+        lines = str(getattr(report, "longreprtext", "")).strip().splitlines()
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]  # pytest's "E   ..." lines
+        reason = errors[0] if errors else (lines[-1] if lines else "no message")
+        terminalreporter.write_line(f"rerun {report.nodeid}: {reason[:300]} ({lines[-1] if lines else ''})")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
