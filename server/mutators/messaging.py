@@ -197,7 +197,8 @@ def thread_create_v2(ctx: MutationContext, args: ThreadCreateV2) -> dict[str, An
 def message_send(ctx: MutationContext, args: MessageSend) -> dict[str, Any] | None:
     require_row_ids(message_id=args.message_id)
     thread = owned_thread(ctx, args.thread_id)
-    if ctx.session.get(Message, args.message_id) is None and thread.status == ThreadStatus.CLOSED:
+    # A resend of a message the thread already has is answered as before, even once closed.
+    if thread.status == ThreadStatus.CLOSED and ctx.session.get(Message, args.message_id) is None:
         raise Rejected(RejectionCode.THREAD_CLOSED)
     attachments = check_attachments(ctx, list(args.attachment_ids))
     message, new = add_customer_message(ctx, thread, args.message_id, args.body, attachments, publish=False)

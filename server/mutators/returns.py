@@ -8,6 +8,7 @@ per item rule cannot be raced.
 
 import uuid
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -26,7 +27,7 @@ from app.protocol.mutations import (
 )
 from app.protocol.returns import RETURN_CODE_TTL_DAYS
 from server.errors import Rejected
-from server.models import Attachment, Order, Return, ReturnEvent, ReturnItem
+from server.models import Attachment, Order, Return, ReturnEvent, ReturnItem, User
 from server.mutators import MutationContext, mutator, require_row_ids
 from server.policies.returns import (
     AttachmentFacts,
@@ -94,6 +95,24 @@ def add_event(ret: Return, ctx: MutationContext, status: str, *, kind: str = "st
     ret.updated_at = ctx.now
 
 
+def publish_at_batch_end(ctx: MutationContext, ret: Return) -> None:
+    """Publish the return once, at the end of the push batch: a burst of edits written offline
+    projects it (every item and event) once instead of once per edit. The work holds the row, so
+    the session keeps it and its loaded events between the batch's mutations (its identity map
+    holds rows weakly, and each edit would load the whole timeline again)."""
+    ctx.after_batch(f"return:{ret.id}", partial(_publish_latest, ctx, ret.id), ret)
+
+
+def _publish_latest(ctx: MutationContext, return_id: str, _edited: list[Return]) -> None:
+    ret = ctx.session.get(Return, return_id)
+    if ret is None:
+        return
+    customer = ctx.session.get(User, ret.customer_id)
+    if customer is None or customer.deleted_at is not None:
+        return  # the account was erased later in this batch: its tombstones stand
+    publish_return(ctx.session, ret)
+
+
 def issue_qr(ctx: MutationContext, ret: Return) -> str:
     return ctx.codes.issue_for(CodeKind.RETURN, ret.id, timedelta(days=RETURN_CODE_TTL_DAYS), ctx.now)
 
@@ -152,8 +171,7 @@ def return_create(ctx: MutationContext, args: ReturnCreate) -> dict[str, Any] | 
     if plan.status == ReturnStatus.QR_ISSUED:
         ret.qr_token = issue_qr(ctx, ret)
     ctx.session.add(ret)
-    ctx.session.flush()
-    publish_return(ctx.session, ret)
+    publish_at_batch_end(ctx, ret)
     return {"return_id": ret.id, "status": ret.status}
 
 
@@ -219,8 +237,7 @@ def return_update(ctx: MutationContext, args: ReturnUpdate) -> dict[str, Any] | 
             _apply_refund_method(ctx, ret, change.from_, change.to)
         else:
             _apply_comment(ctx, ret, change.to)
-    ctx.session.flush()
-    publish_return(ctx.session, ret)
+    publish_at_batch_end(ctx, ret)
     return {"return_id": ret.id, "status": ret.status}
 
 
@@ -233,6 +250,5 @@ def return_cancel(ctx: MutationContext, args: ReturnCancel) -> dict[str, Any] | 
     ret.status = ReturnStatus.CANCELLED
     ret.qr_token = None  # nothing to drop off any more
     add_event(ret, ctx, ReturnStatus.CANCELLED)
-    ctx.session.flush()
-    publish_return(ctx.session, ret)
+    publish_at_batch_end(ctx, ret)
     return {"return_id": ret.id, "status": ret.status}

@@ -1,6 +1,7 @@
 """return.create, return.update, return.cancel through the real push and pull, on anna's demo orders."""
 
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from server.codes import CodeSigner
 from server.db import Database
 from server.models.base import utcnow
 from tests.server.conftest import MakeDevice
-from tests.server.dbstate import execute, scalar, snapshot
+from tests.server.dbstate import execute, head, scalar, snapshot
 from tests.server.device import Device
 from tests.server.shopper import (
     BEN_DELIVERED,
@@ -307,3 +308,37 @@ def test_cancel_frees_the_items_and_withdraws_the_qr_code(anna: Device) -> None:
     assert (ret["status"], ret["qr_token"]) == ("cancelled", None)
     assert ret["events"][-1]["status"] == "cancelled"
     assert again["status"] == "ok"  # the item is free for a new return
+
+
+def test_a_burst_of_offline_edits_publishes_the_return_once_with_its_last_state(anna: Device, db: Database) -> None:
+    return_id = new_id()
+    args = {"return_id": return_id, "order_id": order_id(TWO_PARCELS), "kind": "return",
+            "items": [line(TWO_PARCELS, 0, 1, reason="colour")], "comment": "Farbe passt nicht"}
+    comments = ["Farbe passt nicht", "Zu orange", "Zu orange, bitte PayPal", "Doch Originalzahlung"]
+    created = anna.mutation("return.create", args)
+    edits = [anna.mutation("return.update", {"return_id": return_id, "changes": {"comment": {"from": a, "to": b}}})
+             for a, b in pairwise(comments)]
+    seq_before, _ = head(db)
+
+    # Written offline on one device, the create and three edits arrive in one push.
+    answer = anna.push(created, *edits)
+
+    assert [r["status"] for r in answer["results"]] == ["ok"] * 4
+    # Projected once: one change, numbered with the batch's last mutation.
+    assert [r["seq"] for r in answer["results"]] == [None, None, None, seq_before + 1]
+    assert head(db)[0] == seq_before + 1
+    changes = [c for c in anna.changes() if c["entity"] == "return"]
+    assert [c["data"]["comment"] for c in changes] == ["Doch Originalzahlung"]
+    assert [e["note"] for e in changes[0]["data"]["events"] if e["kind"] == "comment"] == comments[:-1]
+
+
+def test_an_account_erased_later_in_the_same_batch_keeps_its_return_tombstoned(anna: Device) -> None:
+    return_id = made_return(anna)
+    assert return_id in {c["id"] for c in anna.changes() if c["entity"] == "return"}
+
+    anna.push(anna.mutation("return.update", {"return_id": return_id,
+                                              "changes": {"comment": {"from": "Farbe passt nicht", "to": "Zu orange"}}}),
+              anna.mutation("account.delete", {"confirm": True}))
+
+    last = [c for c in anna.changes() if c["entity"] == "return" and c["id"] == return_id]
+    assert [c["op"] for c in last] == ["D"]
