@@ -92,12 +92,20 @@ def _returns(kiosk: KioskState, t: Translator) -> list[ft.Control]:
                                      color=ft.Colors.ON_SURFACE_VARIANT)]
     if not kiosk.returns:
         return [*out, _empty(t._("No returns yet."))]
+    numbers = {o.id: o.number for o in kiosk.orders}
     for r in kiosk.returns:
         chip = status_chip(str(r.get("status")), t)
         lines: list[ft.Control] = [ft.Text(kind_label(str(r.get("kind")), t), size=20, weight=ft.FontWeight.W_600)]
+        # Which order and when: a shopper with two returns tells them apart by these.
+        facts = []
+        number = numbers.get(str(r.get("order_id")))
+        if number is not None:
+            facts.append(t._("Order {number}").format(number=number))
         created = parse_instant(r.get("created_at"))  # the cached row holds the wire's ISO text, not a date
         if created is not None:
-            lines.append(ft.Text(t.date(created, format="medium"), size=16, color=ft.Colors.ON_SURFACE_VARIANT))
+            facts.append(t.date(created, format="medium"))
+        if facts:
+            lines.append(ft.Text(" · ".join(facts), size=16, color=ft.Colors.ON_SURFACE_VARIANT))
         out.append(_card(ft.Row([
             ft.Column(lines, spacing=4, expand=True),
             ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=6), border_radius=999, bgcolor=chip.bg,

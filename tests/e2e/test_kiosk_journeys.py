@@ -182,11 +182,12 @@ def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
         assert visit_files_left(kiosk_dir) == []  # every byte of the visit is gone from the kiosk's disk
 
 
-def test_the_visit_lists_the_shoppers_returns_with_their_dates(
+def test_the_visit_lists_the_shoppers_returns_with_their_orders_and_dates(
         browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
-    """The returns section shows each of the shopper's returns with the day it was made (the cached
-    row holds that instant as ISO text: the kiosk once handed the text to the date formatter, and
-    the section failed to draw as soon as the shopper had a return)."""
+    """The returns section shows each of the shopper's returns with its order and the day it was
+    made, so two returns can be told apart (the cached row holds that instant as ISO text: the
+    kiosk once handed the text to the date formatter, and the section failed to draw as soon as
+    the shopper had a return)."""
     server, _shopper, kiosk_app, kiosk_dir = store
     created_at = parse_instant(anna_returns_an_item(server, "NA-100231"))
     assert created_at is not None
@@ -197,7 +198,7 @@ def test_the_visit_lists_the_shoppers_returns_with_their_dates(
         kiosk.expect_text("Hallo, Anna", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
         kiosk.click("Retouren")
         kiosk.expect_text("Widerruf")
-        kiosk.expect_text(day)
+        kiosk.expect_text(f"Bestellung NA-100231 · {day}")
         kiosk.screenshot("returns")
         kiosk.click("Erledigt")
         kiosk.expect_text(ATTRACT)
