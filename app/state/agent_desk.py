@@ -5,9 +5,8 @@ take, reply and close. Read from the agent's cache, so the desk renders offline;
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,9 +15,9 @@ import flet as ft
 
 from app.protocol.entities import ThreadStatus
 from app.protocol.sync import Entity
-from app.state.coalesce import Coalesced
+from app.state.cache_follower import CacheFollower
 from app.state.conversations import MAX_BODY, MessageView, message_view, parse_instant
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.dispatch import UiDispatcher
 
 if TYPE_CHECKING:
     from services.agent_desk import AgentDeskService
@@ -27,10 +26,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _WATCHED = frozenset({Entity.THREAD.value, Entity.MESSAGE.value, Entity.CUSTOMER_CONTEXT.value, "*"})
-ACTION_FAILED = "action_failed"
 EMPTY_MESSAGE = "empty_message"
 TOO_LONG = "too_long"
-CACHE_UNAVAILABLE = "cache_unavailable"
 
 
 @dataclass(frozen=True)
@@ -70,9 +67,14 @@ def desk_thread(row: Mapping[str, Any], agent_id: str, names: Mapping[str, str])
         order_id=row.get("order_id"), context=row.get("context"), rating=row.get("rating"))
 
 
+# One read of the desk: the selected id it was read for, queue, mine, closed, and the selected
+# conversation's messages and shopper context.
+_Desk = tuple[str | None, list[DeskThread], list[DeskThread], list[DeskThread], list[MessageView], dict[str, Any] | None]
+
+
 @ft.observable
 @dataclass(eq=False)
-class AgentDeskState:
+class AgentDeskState(CacheFollower["AgentDeskService", "_Desk"]):
     """Observable desk of the signed-in agent.
 
     Attributes:
@@ -89,29 +91,11 @@ class AgentDeskState:
     messages: list[MessageView] = field(default_factory=list)
     context: dict[str, Any] | None = None
     loaded: bool = False
-    busy: bool = False
-    error: str | None = None
 
-    _service: AgentDeskService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _reads: Coalesced = field(default_factory=Coalesced, repr=False)
     _selected_id: str | None = field(default=None, repr=False)
 
     def bind(self, service: AgentDeskService, engine: SyncEngine, dispatcher: UiDispatcher) -> None:
-        self.unbind()
-        self._service = service
-
-        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
-
-    def unbind(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
-
-    async def refresh(self) -> None:
-        if self._service is not None:
-            await self._refresh_for(self._service)
+        self._follow(service, engine, dispatcher, _WATCHED)
 
     # -- user actions ------------------------------------------------------------------------------
     async def select(self, thread_id: str | None) -> None:
@@ -144,48 +128,21 @@ class AgentDeskState:
         return await self._act(service, lambda: service.close(thread.id))
 
     # -- internals ---------------------------------------------------------------------------------
-    async def _act(self, service: AgentDeskService, write: Callable[[], object]) -> bool:
-        self.busy = True
-        self.error = None
-        try:
-            await asyncio.to_thread(write)
-        except Exception:
-            logger.exception("queueing a desk action failed")
-            self.error = ACTION_FAILED
-            return False
-        finally:
-            self.busy = False
-        await self._refresh_for(service)
-        return True
+    def _read(self, service: AgentDeskService) -> _Desk:
+        selected_id = self._selected_id
+        return selected_id, *_read_desk(service, selected_id)
 
-    async def _refresh_for(self, service: AgentDeskService) -> None:
-        async def read() -> None:
-            if self._service is not service:
-                return
-            selected_id = self._selected_id
-            try:
-                snapshot = await asyncio.to_thread(_read, service, selected_id)
-            except Exception:
-                logger.exception("reading the desk from the cache failed")
-                if self._service is service:
-                    self.error = CACHE_UNAVAILABLE
-                return
-            if self._service is not service:
-                return
-            queue, mine, closed, messages, context = snapshot
-            self.queue, self.mine, self.closed = queue, mine, closed
-            every = {t.id: t for t in [*queue, *mine, *closed]}
-            self.selected = every.get(selected_id) if selected_id else None
-            self.messages = messages if self.selected else []
-            self.context = context if self.selected else None
-            self.loaded = True
-            if self.error == CACHE_UNAVAILABLE:
-                self.error = None
-
-        await self._reads.run(read)
+    def _show(self, service: AgentDeskService, snapshot: _Desk) -> None:
+        selected_id, queue, mine, closed, messages, context = snapshot
+        self.queue, self.mine, self.closed = queue, mine, closed
+        every = {t.id: t for t in [*queue, *mine, *closed]}
+        self.selected = every.get(selected_id) if selected_id else None
+        self.messages = messages if self.selected else []
+        self.context = context if self.selected else None
+        self.loaded = True
 
 
-def _read(service: AgentDeskService, selected_id: str | None) -> tuple[
+def _read_desk(service: AgentDeskService, selected_id: str | None) -> tuple[
         list[DeskThread], list[DeskThread], list[DeskThread], list[MessageView], dict[str, Any] | None]:
     desk = service.desk()
     rows = [*desk.queue, *desk.mine, *desk.closed]

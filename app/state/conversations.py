@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -20,9 +20,10 @@ import flet as ft
 
 from app.protocol.entities import ThreadStatus
 from app.protocol.sync import Entity
-from app.state.coalesce import Coalesced
-from app.state.dispatch import UiDispatcher, watch_entities
-from services.errors import AttachmentRefused, Offline
+from app.state.cache_follower import ACTION_FAILED, CacheFollower
+from app.state.dispatch import UiDispatcher
+from app.state.photos import OFFLINE as PHOTO_OFFLINE
+from app.state.photos import TOO_MANY_PHOTOS, Photo, upload_photo
 
 if TYPE_CHECKING:
     from services.attachments import AttachmentsService
@@ -35,13 +36,9 @@ _WATCHED = frozenset({Entity.THREAD.value, Entity.MESSAGE.value, "*"})
 MAX_BODY = 4000
 MAX_PHOTOS = 3
 # Errors the states set (views translate them).
-CACHE_UNAVAILABLE = "cache_unavailable"
-ACTION_FAILED = "action_failed"
 EMPTY_MESSAGE = "empty_message"
 TOO_LONG = "too_long"
-TOO_MANY_PHOTOS = "too_many_photos"
-OFFLINE = "offline"
-UPLOAD_FAILED = "upload_failed"
+OFFLINE = PHOTO_OFFLINE  # the conversation view explains this upload failure, importing it from here
 
 _LINK_LINE = re.compile(r"^(?P<label>.+?):\s+(?P<route>/(?:help/articles|orders)/[\w-]+)$")
 _BULLET = re.compile(r"^[•\-]\s*")
@@ -159,7 +156,7 @@ def by_day(messages: Sequence[MessageView], zone: tzinfo) -> list[Day]:
 
 @ft.observable
 @dataclass(eq=False)
-class ConversationsState:
+class ConversationsState(CacheFollower["MessagingService", "list[dict[str, Any]]"]):
     """The list of the shopper's threads, most recently active first.
 
     Attributes:
@@ -170,27 +167,9 @@ class ConversationsState:
     threads: list[ThreadView] = field(default_factory=list)
     unread: int = 0
     loaded: bool = False
-    error: str | None = None
-
-    _service: MessagingService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _reads: Coalesced = field(default_factory=Coalesced, repr=False)
 
     def bind(self, service: MessagingService, engine: SyncEngine, dispatcher: UiDispatcher) -> None:
-        self.unbind()
-        self._service = service
-
-        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
-
-    def unbind(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
-
-    async def refresh(self) -> None:
-        if self._service is not None:
-            await self._refresh_for(self._service)
+        self._follow(service, engine, dispatcher, _WATCHED)
 
     async def start(self, subject: str, body: str, *, order_id: str | None = None,
                     context: Mapping[str, str] | None = None) -> str | None:
@@ -218,37 +197,22 @@ class ConversationsState:
         await self._refresh_for(service)
         return thread_id
 
-    async def _refresh_for(self, service: MessagingService) -> None:
-        async def read() -> None:
-            if self._service is not service:
-                return
-            try:
-                rows = await asyncio.to_thread(service.threads)
-            except Exception:
-                logger.exception("reading conversations from the cache failed")
-                if self._service is service:
-                    self.error = CACHE_UNAVAILABLE
-                return
-            if self._service is service:
-                self.threads = [thread_view(r) for r in rows]
-                self.unread = sum(t.unread for t in self.threads)
-                self.loaded = True
-                if self.error == CACHE_UNAVAILABLE:
-                    self.error = None
+    def _read(self, service: MessagingService) -> list[dict[str, Any]]:
+        return service.threads()
 
-        await self._reads.run(read)
+    def _show(self, service: MessagingService, snapshot: list[dict[str, Any]]) -> None:
+        self.threads = [thread_view(r) for r in snapshot]
+        self.unread = sum(t.unread for t in self.threads)
+        self.loaded = True
 
 
-@dataclass(frozen=True)
-class Photo:
-    attachment_id: str
-    name: str
-    data: bytes
+# One thread as the cache holds it: its row (None: not on this device) and its messages.
+_Thread = tuple[dict[str, Any] | None, list[dict[str, Any]]]
 
 
 @ft.observable
 @dataclass(eq=False)
-class ConversationState:
+class ConversationState(CacheFollower["MessagingService", "_Thread"]):
     """One open thread: its messages, the composer and the actions around it.
 
     While the screen is open, every reply that reaches the cache is marked read (a receipt is
@@ -260,36 +224,21 @@ class ConversationState:
     messages: list[MessageView] = field(default_factory=list)
     photos: list[Photo] = field(default_factory=list)
     loaded: bool = False
-    busy: bool = False
     uploading: bool = False
-    error: str | None = None
     # The stars picked on the rating card before sending: kept here, not in the card, because the
     # card is rebuilt whenever the thread refreshes (a read receipt, a poke) and would forget them.
     rating_draft: int = 0
 
-    _service: MessagingService | None = field(default=None, repr=False)
     _attachments: AttachmentsService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _reads: Coalesced = field(default_factory=Coalesced, repr=False)
 
     def bind(self, service: MessagingService, attachments: AttachmentsService | None, engine: SyncEngine,
              dispatcher: UiDispatcher) -> None:
-        self.unbind()
-        self._service = service
+        self._follow(service, engine, dispatcher, _WATCHED)
         self._attachments = attachments
 
-        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
-
     def unbind(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
+        super().unbind()
         self._attachments = None
-
-    async def refresh(self) -> None:
-        if self._service is not None:
-            await self._refresh_for(self._service)
 
     # -- user actions ------------------------------------------------------------------------------
     async def send(self, body: str) -> bool:
@@ -345,20 +294,13 @@ class ConversationState:
         self.uploading = True
         self.error = None
         try:
-            uploaded = await asyncio.to_thread(attachments.upload, name, data)
-        except AttachmentRefused as exc:
-            self.error = exc.code
-            return False
-        except Offline:
-            self.error = OFFLINE
-            return False
-        except Exception:
-            logger.exception("photo upload failed")
-            self.error = UPLOAD_FAILED
-            return False
+            photo = await upload_photo(attachments, name, data)
         finally:
             self.uploading = False
-        self.photos = [*self.photos, Photo(uploaded.id, name, data)]
+        if isinstance(photo, str):
+            self.error = photo
+            return False
+        self.photos = [*self.photos, photo]
         return True
 
     def remove_photo(self, attachment_id: str) -> None:
@@ -368,41 +310,16 @@ class ConversationState:
         self.error = None
 
     # -- internals ---------------------------------------------------------------------------------
-    async def _act(self, service: MessagingService, write: Callable[[], object]) -> bool:
-        self.busy = True
-        self.error = None
-        try:
-            await asyncio.to_thread(write)
-        except Exception:
-            logger.exception("queueing a conversation action failed")
-            self.error = ACTION_FAILED
-            return False
-        finally:
-            self.busy = False
-        await self._refresh_for(service)
-        return True
+    def _read(self, service: MessagingService) -> _Thread:
+        row, rows = service.thread(self.thread_id), service.messages(self.thread_id)
+        if row is not None and row.get("unread_for_customer"):
+            # The shopper is looking at it: the replies are read (on every device).
+            service.mark_read(self.thread_id)
+            row = service.thread(self.thread_id)
+        return row, rows
 
-    async def _refresh_for(self, service: MessagingService) -> None:
-        async def read() -> None:
-            if self._service is not service:
-                return
-            try:
-                row, rows = await asyncio.to_thread(
-                    lambda: (service.thread(self.thread_id), service.messages(self.thread_id)))
-                if row is not None and row.get("unread_for_customer"):
-                    # The shopper is looking at it: the replies are read (on every device).
-                    await asyncio.to_thread(service.mark_read, self.thread_id)
-                    row = await asyncio.to_thread(service.thread, self.thread_id)
-            except Exception:
-                logger.exception("reading the conversation from the cache failed")
-                if self._service is service:
-                    self.error = CACHE_UNAVAILABLE
-                return
-            if self._service is service:
-                self.thread = thread_view(row) if row is not None else None
-                self.messages = [message_view(r) for r in rows]
-                self.loaded = True
-                if self.error == CACHE_UNAVAILABLE:
-                    self.error = None
-
-        await self._reads.run(read)
+    def _show(self, service: MessagingService, snapshot: _Thread) -> None:
+        row, rows = snapshot
+        self.thread = thread_view(row) if row is not None else None
+        self.messages = [message_view(r) for r in rows]
+        self.loaded = True

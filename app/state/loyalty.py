@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.cache_follower import CacheFollower
+from app.state.dispatch import UiDispatcher
 from services.codes import qr_png
 from services.errors import ApiError, Offline
 from services.loyalty import balance_by_month, progress
@@ -35,9 +36,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_Snapshot = tuple[dict[str, Any] | None, list["Entry"], list["Offer"], list["RejectionRecord"]]
+
+
 @ft.observable
 @dataclass(eq=False)
-class LoyaltyState:
+class LoyaltyState(CacheFollower["LoyaltyService", _Snapshot]):
     """Observable loyalty account of the signed-in shopper.
 
     Attributes:
@@ -58,31 +62,25 @@ class LoyaltyState:
     card_busy: bool = False
     redeemed: dict[str, str] = field(default_factory=dict)
     loaded: bool = False
-    error: str | None = None
     clock: Callable[[], datetime] = field(default=_utcnow, repr=False)
 
-    _service: LoyaltyService | None = field(default=None, repr=False)
-    _unsubscribe: list[Callable[[], None]] = field(default_factory=list, repr=False)
-    _running: bool = field(default=False, repr=False)
-    _again: bool = field(default=False, repr=False)
+    _unwatch_status: Callable[[], None] | None = field(default=None, repr=False)
 
     def bind(self, service: LoyaltyService, engine: SyncEngine, dispatcher: UiDispatcher) -> None:
-        self.unbind()
-        self._service = service
+        self._follow(service, engine, dispatcher, _WATCHED)
 
         def on_status(status: SyncStatus) -> None:
             # Back online: renew the card in the background if it is getting old.
             if status.connectivity == "online" and not status.syncing:
                 dispatcher.spawn(self._card_for, service, False)
 
-        self._unsubscribe = [watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service),
-                             engine.on_status(on_status)]
+        self._unwatch_status = engine.on_status(on_status)
 
     def unbind(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe = []
-        self._service = None
+        super().unbind()
+        if self._unwatch_status is not None:
+            self._unwatch_status()
+        self._unwatch_status = None
         self.account, self.tier, self.card, self.qr = None, None, None, None
         self.history, self.offers, self.series, self.rejections = [], [], [], []
         self.card_error, self.error = None, None
@@ -94,10 +92,6 @@ class LoyaltyState:
         return self.card is not None and self.card.valid(self.clock())
 
     # -- user actions --------------------------------------------------------------------------
-    async def refresh(self) -> None:
-        if self._service is not None:
-            await self._refresh_for(self._service)
-
     async def keep_card_fresh(self, force: bool = False) -> None:
         """Show the cached card at once; renew it when it is stale (or `force`) and we are online."""
         if self._service is not None:
@@ -169,37 +163,15 @@ class LoyaltyState:
         self.qr = await asyncio.to_thread(qr_png, card.token)
         self.card = card
 
-    async def _refresh_for(self, service: LoyaltyService) -> None:
-        if self._running:
-            self._again = True
-            return
-        self._running = True
-        try:
-            while True:
-                self._again = False
-                if self._service is not service:
-                    return
-                try:
-                    account, history, offers, rejections = await asyncio.to_thread(_read, service)
-                except Exception:
-                    logger.exception("reading the loyalty account from the cache failed")
-                    if self._service is service:
-                        self.error = "cache_unavailable"
-                else:
-                    if self._service is service:
-                        self.account = account
-                        self.tier = progress(account) if account else None
-                        self.history = history
-                        self.offers = offers
-                        self.series = balance_by_month(history, int(account["balance"]), self.clock()) if account else []
-                        self.rejections = rejections
-                        self.error = None
-                        self.loaded = True
-                if not self._again:
-                    return
-        finally:
-            self._running = False
+    def _read(self, service: LoyaltyService) -> _Snapshot:
+        return service.account(), service.history(), service.offers(), service.rejections()
 
-
-def _read(service: LoyaltyService) -> tuple[dict[str, Any] | None, list[Entry], list[Offer], list[RejectionRecord]]:
-    return service.account(), service.history(), service.offers(), service.rejections()
+    def _show(self, service: LoyaltyService, snapshot: _Snapshot) -> None:
+        account, history, offers, rejections = snapshot
+        self.account = account
+        self.tier = progress(account) if account else None
+        self.history = history
+        self.offers = offers
+        self.series = balance_by_month(history, int(account["balance"]), self.clock()) if account else []
+        self.rejections = rejections
+        self.loaded = True

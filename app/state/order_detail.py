@@ -7,16 +7,15 @@ pull) re-reads the detail, so an open screen follows the parcel without a reload
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import flet as ft
 
-from app.state.coalesce import Coalesced
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.cache_follower import ACTION_FAILED, CacheFollower
+from app.state.dispatch import UiDispatcher
 from services.orders import (
     BLOCKED_PICKUP,
     BLOCKED_SHIPPED,
@@ -30,21 +29,19 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BLOCKED_PICKUP", "BLOCKED_SHIPPED", "CANCEL_PENDING", "OrderDetailState"]
+__all__ = ["ACTION_FAILED", "BLOCKED_PICKUP", "BLOCKED_SHIPPED", "CANCEL_PENDING", "OrderDetailState"]
 
 # What the screen confirms after an action (views translate them).
 CANCEL_REQUESTED = "cancel_requested"
 PROBLEM_REPORTED = "problem_reported"
-# Errors the state sets.
-CACHE_UNAVAILABLE = "cache_unavailable"
-ACTION_FAILED = "action_failed"
+# Errors the state sets besides the base's `ACTION_FAILED` and `CACHE_UNAVAILABLE`.
 DESCRIPTION_TOO_LONG = "description_too_long"
 MAX_DESCRIPTION = 4000
 
 
 @ft.observable
 @dataclass(eq=False)
-class OrderDetailState:
+class OrderDetailState(CacheFollower["OrdersService", "OrderDetail | None"]):
     """Observable detail of one order.
 
     Attributes:
@@ -60,32 +57,11 @@ class OrderDetailState:
     order_id: str
     detail: OrderDetail | None = None
     loaded: bool = False
-    busy: bool = False
     notice: str | None = None
-    error: str | None = None
-
-    _service: OrdersService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _reads: Coalesced = field(default_factory=Coalesced, repr=False)
 
     def bind(self, service: OrdersService, engine: SyncEngine, dispatcher: UiDispatcher) -> None:
         """Follow the account's cache: re-read whenever orders, parcels, returns or threads change."""
-        self.unbind()
-        self._service = service
-
-        self._unsubscribe = watch_entities(engine, dispatcher, ORDER_SCREEN_ENTITIES, self._refresh_for, service)
-
-    def unbind(self) -> None:
-        """The screen closed (or the account signed out): stop following the cache."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
-
-    async def refresh(self) -> None:
-        """Read the detail from the cache (on mount, and as a retry)."""
-        if self._service is not None:
-            await self._refresh_for(self._service)
+        self._follow(service, engine, dispatcher, ORDER_SCREEN_ENTITIES)
 
     async def cancel(self) -> bool:
         """User action (after confirming): queue `order.cancel`. The screen shows it at once."""
@@ -93,7 +69,7 @@ class OrderDetailState:
         detail = self.detail
         if service is None or detail is None or not detail.can_cancel or self.busy:
             return False
-        return await self._act(service, lambda: service.cancel(detail.id), CANCEL_REQUESTED)
+        return await self._act_and_say(service, lambda: service.cancel(detail.id), CANCEL_REQUESTED)
 
     async def report_problem(self, kind: str, description: str, shipment_id: str | None = None) -> bool:
         """User action: queue `order.report_problem`; it opens a conversation about the order."""
@@ -105,43 +81,22 @@ class OrderDetailState:
         if len(text) > MAX_DESCRIPTION:
             self.error = DESCRIPTION_TOO_LONG
             return False
-        return await self._act(service, lambda: service.report_problem(detail.id, kind, text, shipment_id),
-                               PROBLEM_REPORTED)
+        return await self._act_and_say(service, lambda: service.report_problem(detail.id, kind, text, shipment_id),
+                                       PROBLEM_REPORTED)
 
     def dismiss_notice(self) -> None:
         self.notice = None
         self.error = None
 
-    async def _act(self, service: OrdersService, write: Callable[[], object], notice: str) -> bool:
-        self.busy = True
-        self.error = None
-        try:
-            await asyncio.to_thread(write)
-        except Exception:
-            logger.exception("queueing an order action failed")
-            self.error = ACTION_FAILED
+    async def _act_and_say(self, service: OrdersService, write: Callable[[], object], notice: str) -> bool:
+        if not await self._act(service, write):
             return False
-        finally:
-            self.busy = False
         self.notice = notice
-        await self._refresh_for(service)
         return True
 
-    async def _refresh_for(self, service: OrdersService) -> None:
-        async def read() -> None:
-            if self._service is not service:
-                return
-            try:
-                detail = await asyncio.to_thread(service.detail, self.order_id)
-            except Exception:
-                logger.exception("reading the order from the cache failed")
-                if self._service is service:
-                    self.error = CACHE_UNAVAILABLE
-                return
-            if self._service is service:
-                self.detail = detail
-                self.loaded = True
-                if self.error == CACHE_UNAVAILABLE:
-                    self.error = None
+    def _read(self, service: OrdersService) -> OrderDetail | None:
+        return service.detail(self.order_id)
 
-        await self._reads.run(read)
+    def _show(self, service: OrdersService, snapshot: OrderDetail | None) -> None:
+        self.detail = snapshot
+        self.loaded = True

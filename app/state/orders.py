@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.cache_follower import CacheFollower
+from app.state.dispatch import UiDispatcher
 from services.errors import NahtlosError, Offline
 from services.orders import (
     FILTER_ALL,
@@ -41,7 +41,7 @@ _WATCHED = frozenset({Entity.ORDER.value, Entity.SHIPMENT.value, Entity.RETURN.v
 
 @ft.observable
 @dataclass(eq=False)
-class OrdersState:
+class OrdersState(CacheFollower["OrdersService", "list[OrderSummary]"]):
     """Observable orders list of the signed-in account.
 
     The cache is the source of what is shown: the list renders offline exactly as online,
@@ -49,40 +49,27 @@ class OrdersState:
     """
 
     orders: list[OrderSummary] = field(default_factory=list)
-    loading: bool = False
     loaded: bool = False
-    error: str | None = None
     filter: str = FILTER_ALL
     refreshing: bool = False
     offline: bool = False  # the last manual refresh found no server
 
-    _service: OrdersService | None = field(default=None, repr=False)
     _engine: SyncEngine | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _running: bool = field(default=False, repr=False)
-    _again: bool = field(default=False, repr=False)
 
     def bind(self, service: OrdersService, engine: SyncEngine, dispatcher: UiDispatcher) -> None:
         """Show ``service``'s orders and re-read them whenever the engine reports order changes."""
-        self.unbind()
-        self._service = service
+        self._follow(service, engine, dispatcher, _WATCHED)
         self._engine = engine
-
-        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
 
     def unbind(self) -> None:
         """Forget the account's orders (sign-out): nothing of it may stay on screen."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
+        super().unbind()
         self._engine = None
         self.orders = []
         self.filter = FILTER_ALL
         self.refreshing = False
         self.offline = False
         self.loaded = False
-        self.loading = False
         self.error = None
 
     @property
@@ -96,11 +83,6 @@ class OrdersState:
     def set_filter(self, name: str) -> None:
         """User action: show all, open, delivered or returned orders."""
         self.filter = name if name in FILTERS else FILTER_ALL
-
-    async def refresh(self) -> None:
-        """Start-up and retry: re-read the list from the cache."""
-        if self._service is not None:
-            await self._refresh_for(self._service)
 
     async def pull_to_refresh(self) -> None:
         """User action: sync with the server now, then re-read. Offline keeps the cached list."""
@@ -120,32 +102,9 @@ class OrdersState:
                 self.refreshing = False
         await self._refresh_for(service)
 
-    async def _refresh_for(self, service: OrdersService) -> None:
-        # Bursts of change notifications collapse into one running read plus one follow-up.
-        if self._running:
-            self._again = True
-            return
-        self._running = True
-        try:
-            while True:
-                self._again = False
-                if self._service is not service:
-                    return
-                self.loading = True
-                try:
-                    rows = await asyncio.to_thread(service.list_orders)
-                except Exception:
-                    logger.exception("reading orders from the cache failed")
-                    if self._service is service:
-                        self.error = "cache_unavailable"
-                else:
-                    if self._service is service:
-                        self.orders = list(rows)
-                        self.error = None
-                        self.loaded = True
-                finally:
-                    self.loading = False
-                if not self._again:
-                    return
-        finally:
-            self._running = False
+    def _read(self, service: OrdersService) -> list[OrderSummary]:
+        return service.list_orders()
+
+    def _show(self, service: OrdersService, snapshot: list[OrderSummary]) -> None:
+        self.orders = snapshot
+        self.loaded = True

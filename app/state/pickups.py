@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +17,8 @@ import flet as ft
 
 from app.protocol.entities import PickupStatus
 from app.protocol.sync import Entity
-from app.state.coalesce import Coalesced
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.cache_follower import ACTION_FAILED, CacheFollower
+from app.state.dispatch import UiDispatcher
 from services.codes import qr_png
 from services.errors import ApiError, Offline
 
@@ -36,8 +35,6 @@ STEPS: tuple[str, ...] = (PickupStatus.PREPARING, PickupStatus.READY, PickupStat
 CHECKED_IN = "checked_in"
 DELEGATE_SAVED = "delegate_saved"
 DELEGATE_REMOVED = "delegate_removed"
-CACHE_UNAVAILABLE = "cache_unavailable"
-ACTION_FAILED = "action_failed"
 CODE_OFFLINE = "code_offline"  # no signed code on this device yet and no network: the short code still works
 
 
@@ -45,9 +42,13 @@ def step_index(status: str) -> int:
     return STEPS.index(status) if status in STEPS else -1
 
 
+# One read of the cache: the pickup row, its store and the signed code held on this device.
+_Pickup = tuple[dict[str, Any] | None, dict[str, Any] | None, "PickupCode | None"]
+
+
 @ft.observable
 @dataclass(eq=False)
-class PickupState:
+class PickupState(CacheFollower["PickupService", "_Pickup"]):
     """Observable pickup of the signed-in shopper.
 
     Attributes:
@@ -65,49 +66,23 @@ class PickupState:
     code_png: bytes | None = None
     code_error: str | None = None
     loaded: bool = False
-    busy: bool = False
     notice: str | None = None
-    error: str | None = None
-
-    _service: PickupService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _reads: Coalesced = field(default_factory=Coalesced, repr=False)
 
     def bind(self, service: PickupService, engine: SyncEngine, dispatcher: UiDispatcher) -> None:
-        self.unbind()
-        self._service = service
-
-        self._unsubscribe = watch_entities(engine, dispatcher, {Entity.PICKUP.value, Entity.STORE.value, "*"}, self.refresh)
-
-    def unbind(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
+        self._follow(service, engine, dispatcher, {Entity.PICKUP.value, Entity.STORE.value, "*"})
 
     @property
     def open(self) -> bool:
         """The shopper can still collect it (ready or checked in)."""
         return self.pickup is not None and self.pickup["status"] in (PickupStatus.READY, PickupStatus.CHECKED_IN)
 
-    async def refresh(self) -> None:
-        service = self._service
-        if service is None:
-            return
-        await self._reads.run(lambda: self._read(service))
+    def _read(self, service: PickupService) -> _Pickup:
+        row = service.get(self.pickup_id)
+        store = service.store(row["store_id"]) if row else None
+        return row, store, service.code(self.pickup_id)
 
-    async def _read(self, service: PickupService) -> None:
-        try:
-            row = await asyncio.to_thread(service.get, self.pickup_id)
-            store = await asyncio.to_thread(service.store, row["store_id"]) if row else None
-            code = await asyncio.to_thread(service.code, self.pickup_id)
-        except Exception:
-            logger.exception("reading the pickup from the cache failed")
-            if self._service is service:
-                self.error = CACHE_UNAVAILABLE
-            return
-        if self._service is not service:
-            return
+    def _show(self, service: PickupService, snapshot: _Pickup) -> None:
+        row, store, code = snapshot
         self.pickup, self.store, self.loaded = row, store, True
         if code is not None and (self.code is None or code.token != self.code.token):
             self._show_code(code)

@@ -15,7 +15,7 @@ import flet as ft
 from app.protocol.entities import ReturnKind
 from app.protocol.mutations import RefundMethod
 from app.protocol.returns import MAX_ATTACHMENTS
-from services.errors import AttachmentRefused, Offline
+from app.state.photos import TOO_MANY_PHOTOS, Photo, upload_photo
 from services.returns import LineDraft
 
 if TYPE_CHECKING:
@@ -30,9 +30,6 @@ NO_ITEMS = "no_items"
 REASON_MISSING = "reason_missing"
 DESCRIPTION_MISSING = "description_missing"
 REMEDY_MISSING = "remedy_missing"
-TOO_MANY_PHOTOS = "too_many_photos"
-OFFLINE = "offline"
-UPLOAD_FAILED = "upload_failed"
 
 # The journeys this screen offers; an exchange is a per-item choice inside "return".
 JOURNEYS = (ReturnKind.WITHDRAWAL.value, ReturnKind.RETURN.value, ReturnKind.WARRANTY_CLAIM.value)
@@ -44,13 +41,6 @@ class LineChoice:
     quantity: int = 1
     reason: str | None = None
     exchange_variant: str | None = None  # None: refund this item
-
-
-@dataclass(frozen=True)
-class Photo:
-    attachment_id: str
-    name: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -158,20 +148,13 @@ class ReturnDraft:
         self.uploading = True
         self.photo_error = None
         try:
-            uploaded = await asyncio.to_thread(self.attachments.upload, name, data)
-        except AttachmentRefused as exc:
-            self.photo_error = exc.code
-            return False
-        except Offline:
-            self.photo_error = OFFLINE
-            return False
-        except Exception:
-            logger.exception("photo upload failed")
-            self.photo_error = UPLOAD_FAILED
-            return False
+            photo = await upload_photo(self.attachments, name, data)
         finally:
             self.uploading = False
-        self.photos = [*self.photos, Photo(uploaded.id, name, data)]
+        if isinstance(photo, str):
+            self.photo_error = photo
+            return False
+        self.photos = [*self.photos, photo]
         return True
 
     def remove_photo(self, attachment_id: str) -> None:

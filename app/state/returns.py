@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.cache_follower import CacheFollower
+from app.state.dispatch import UiDispatcher
 from app.state.return_draft import ReturnDraft
 from services.codes import expires_at, qr_png
 from services.returns import Step, timeline
@@ -90,9 +90,13 @@ def drop_off_code(token: str) -> tuple[bytes, datetime | None]:
     return qr_png(token), expires_at(token)
 
 
+# What one read of the cache brings: returns, orders by id, previews, rejections.
+_Snapshot = tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[OrderPreview], list["RejectionRecord"]]
+
+
 @ft.observable
 @dataclass(eq=False)
-class ReturnsState:
+class ReturnsState(CacheFollower["ReturnsService", _Snapshot]):
     """Observable returns of the signed-in account, read from the cache (offline like online).
 
     Attributes:
@@ -107,31 +111,19 @@ class ReturnsState:
     rejections: list[RejectionRecord] = field(default_factory=list)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     loaded: bool = False
-    loading: bool = False
-    error: str | None = None
 
-    _service: ReturnsService | None = field(default=None, repr=False)
     _attachments: AttachmentsService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _running: bool = field(default=False, repr=False)
-    _again: bool = field(default=False, repr=False)
 
     def bind(self, service: ReturnsService, attachments: AttachmentsService, engine: SyncEngine,
              dispatcher: UiDispatcher) -> None:
-        self.unbind()
-        self._service = service
+        self._follow(service, engine, dispatcher, _WATCHED)
         self._attachments = attachments
 
-        self._unsubscribe = watch_entities(engine, dispatcher, _WATCHED, self._refresh_for, service)
-
     def unbind(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
+        super().unbind()
         self._attachments = None
         self.returns, self.startable, self.rejections, self.orders = [], [], [], {}
-        self.loaded = self.loading = False
+        self.loaded = False
         self.error = None
 
     def find(self, return_id: str) -> ReturnView | None:
@@ -141,10 +133,6 @@ class ReturnsState:
         return next((r for r in self.rejections if r.args.get("return_id") == return_id), None)
 
     # -- user actions ------------------------------------------------------------------------
-    async def refresh(self) -> None:
-        if self._service is not None:
-            await self._refresh_for(self._service)
-
     def new_draft(self, order_id: str) -> ReturnDraft:
         """The form of a new return for `order_id` (call `load()` on it)."""
         if self._service is None or self._attachments is None:
@@ -177,43 +165,16 @@ class ReturnsState:
         self.rejections = [r for r in self.rejections if r.id not in rejection_ids]
 
     # -- reading -----------------------------------------------------------------------------
-    async def _refresh_for(self, service: ReturnsService) -> None:
-        if self._running:
-            self._again = True
-            return
-        self._running = True
-        try:
-            while True:
-                self._again = False
-                if self._service is not service:
-                    return
-                self.loading = True
-                try:
-                    snapshot = await asyncio.to_thread(_read, service)
-                except Exception:
-                    logger.exception("reading returns from the cache failed")
-                    if self._service is service:
-                        self.error = "cache_unavailable"
-                else:
-                    if self._service is service:
-                        rows, orders, previews, rejections = snapshot
-                        self.orders = orders
-                        self.returns = [to_view(r, orders, service.can_edit(r)) for r in rows]
-                        self.startable = [p for p in previews if any(p.allows(k) for k in
-                                                                         ("withdrawal", "return", "warranty_claim"))]
-                        self.rejections = rejections
-                        self.error = None
-                        self.loaded = True
-                finally:
-                    self.loading = False
-                if not self._again:
-                    return
-        finally:
-            self._running = False
+    def _read(self, service: ReturnsService) -> _Snapshot:
+        rows = service.list_returns()
+        orders = {o["id"]: o for o in service.orders()}
+        return rows, orders, service.previews(), service.rejections()
 
+    def _show(self, service: ReturnsService, snapshot: _Snapshot) -> None:
+        rows, orders, previews, rejections = snapshot
+        self.orders = orders
+        self.returns = [to_view(r, orders, service.can_edit(r)) for r in rows]
+        self.startable = [p for p in previews if any(p.allows(k) for k in ("withdrawal", "return", "warranty_claim"))]
+        self.rejections = rejections
+        self.loaded = True
 
-def _read(service: ReturnsService) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[OrderPreview],
-                                            list[RejectionRecord]]:
-    rows = service.list_returns()
-    orders = {o["id"]: o for o in service.orders()}
-    return rows, orders, service.previews(), service.rejections()

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.protocol.sync import Entity
-from app.state.coalesce import Coalesced
-from app.state.dispatch import UiDispatcher, watch_entities
+from app.state.cache_follower import ACTION_FAILED, CacheFollower
+from app.state.dispatch import UiDispatcher
 from services.errors import NahtlosError
 from services.pickups import HandoverRefused, Scan, StaffQueue
 
@@ -39,8 +39,6 @@ EMPTY_CODE = "empty_code"
 NO_CODE_IN_IMAGE = "no_code_in_image"
 NAME_REQUIRED = "name_required"
 ITEMS_NOT_CONFIRMED = "items_not_confirmed"
-ACTION_FAILED = "action_failed"
-CACHE_UNAVAILABLE = "cache_unavailable"
 # Signature limits (the wire allows more; a signature needs far less).
 MAX_STROKES = 30
 MAX_POINTS = 1200
@@ -133,9 +131,13 @@ class HandoverDraft:
         self.strokes = []
 
 
+# One read of the cache: when it was read, the queue, the refused handovers and the store.
+_Queue = tuple[datetime, StaffQueue, list["HandoverRefusal"], dict[str, Any] | None]
+
+
 @ft.observable
 @dataclass(eq=False)
-class StaffState:
+class StaffState(CacheFollower["PickupService", "_Queue"]):
     """Observable queue and handover of one staff tablet.
 
     Attributes:
@@ -155,45 +157,20 @@ class StaffState:
     scan_error: str | None = None
     draft: HandoverDraft | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    busy: bool = False
-    error: str | None = None
     notice: str | None = None
 
-    _service: PickupService | None = field(default=None, repr=False)
-    _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
-    _reads: Coalesced = field(default_factory=Coalesced, repr=False)
-
     def bind(self, service: PickupService, engine: SyncEngine, dispatcher: UiDispatcher, store_id: str | None) -> None:
-        self.unbind()
-        self._service = service
+        self._follow(service, engine, dispatcher, {Entity.PICKUP.value, Entity.STORE.value, "*"})
         self.store_id = store_id
 
-        self._unsubscribe = watch_entities(engine, dispatcher, {Entity.PICKUP.value, Entity.STORE.value, "*"}, self.refresh)
-
-    def unbind(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self._unsubscribe = None
-        self._service = None
-
-    async def refresh(self) -> None:
-        service = self._service
-        if service is not None:
-            await self._reads.run(lambda: self._read(service))
-
-    async def _read(self, service: PickupService) -> None:
+    def _read(self, service: PickupService) -> _Queue:
         now = datetime.now(UTC)
-        try:
-            queue = await asyncio.to_thread(service.queue, now)
-            refusals = await asyncio.to_thread(service.refusals)
-            store = await asyncio.to_thread(service.store, self.store_id) if self.store_id else None
-        except Exception:
-            logger.exception("reading the pickup queue failed")
-            if self._service is service:
-                self.error = CACHE_UNAVAILABLE
-            return
-        if self._service is not service:
-            return
+        store = service.store(self.store_id) if self.store_id else None
+        return now, service.queue(now), service.refusals(), store
+
+    def _show(self, service: PickupService, snapshot: _Queue) -> None:
+        now, queue, refusals, store = snapshot
+        # Any error goes, not only the base's CACHE_UNAVAILABLE: a fresh queue supersedes a failed action.
         self.queue, self.refusals, self.store, self.now, self.error = queue, refusals, store, now, None
         draft = self.draft
         if draft is not None and draft.step != STEP_DONE:
