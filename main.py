@@ -16,6 +16,7 @@ import flet as ft
 from app.bootstrap import build_context
 from app.config import Settings
 from app.context import MODES
+from app.flet_transport import quiet_message_repr
 from app.i18n import Translators, compile_catalogs
 
 
@@ -47,6 +48,7 @@ def wants_web(settings: Settings) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    quiet_message_repr()  # Flet formats every screen for its transport log, even while it is off
     settings = parse_args(sys.argv[1:] if argv is None else argv)
     compile_catalogs(settings.locales_dir)
     if settings.api_url is None:

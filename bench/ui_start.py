@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cli import main
+from bench.profiling import ServerProfile
 from bench.report import Reporter, percentile
 from bench.server_process import ROOT
 
@@ -163,6 +164,14 @@ class App:
             if time.monotonic() > deadline:
                 raise RuntimeError("the app did not answer within 300 s")
             time.sleep(0.02)
+
+    def python_pid(self) -> int:
+        """The app's Python process (under `uv run` it is uv's child), for py-spy."""
+        assert self.proc is not None
+        # Any of uv's threads may have started it: each lists its own children.
+        children = [pid for task in Path(f"/proc/{self.proc.pid}/task").iterdir()
+                    for pid in (task / "children").read_text().split()]
+        return int(children[0]) if children else self.proc.pid
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -296,20 +305,18 @@ def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
             chips: list[float] = []
             tab_parts: list[tuple[float, float, float]] = []
             chip_parts: list[tuple[float, float, float]] = []
-            for n in range(rounds + 1):
-                for name, probe in TABS:
-                    ms = tap(page, page.get_by_role("tab", name=name, exact=True), probe, tab_parts if n else None)
-                    if n == 0:
-                        first[name] = ms
-                    else:
-                        tabs.append(ms)
-                for name in CHIPS:
-                    chip, probe = chip_probe(page, name)
-                    ms = tap(page, chip, probe, chip_parts if n else None)
-                    if n == 0:
-                        first[f"chip {name}"] = ms
-                    else:
-                        chips.append(ms)
+            for name, probe in TABS:  # warm-up: first visits build screens and import modules
+                first[name] = tap(page, page.get_by_role("tab", name=name, exact=True), probe)
+            for name in CHIPS:
+                first[f"chip {name}"] = tap(page, *chip_probe(page, name))
+            with ServerProfile(app.python_pid(), tmp / "app-profile.txt", args.profile) as profile:
+                for _ in range(rounds):
+                    for name, probe in TABS:
+                        tabs.append(tap(page, page.get_by_role("tab", name=name, exact=True), probe, tab_parts))
+                    for name in CHIPS:
+                        chips.append(tap(page, *chip_probe(page, name), chip_parts))
+            if args.profile:
+                out.note(app_profile=profile.summary)
             context.close()
             out.figure("tab_first_visit_max", max(v for k, v in first.items() if not k.startswith("chip")), "ms", None,
                        first_visits={k: round(v, 1) for k, v in first.items()})
