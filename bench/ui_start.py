@@ -302,6 +302,7 @@ def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
             sign_in(page)
             first: dict[str, float] = {}
             tabs: list[float] = []
+            by_tab: dict[str, list[float]] = {}
             chips: list[float] = []
             tab_parts: list[tuple[float, float, float]] = []
             chip_parts: list[tuple[float, float, float]] = []
@@ -313,6 +314,7 @@ def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
                 for _ in range(rounds):
                     for name, probe in TABS:
                         tabs.append(tap(page, page.get_by_role("tab", name=name, exact=True), probe, tab_parts))
+                        by_tab.setdefault(name, []).append(tabs[-1])
                     for name in CHIPS:
                         chips.append(tap(page, *chip_probe(page, name), chip_parts))
             if args.profile:
@@ -320,7 +322,8 @@ def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
             context.close()
             out.figure("tab_first_visit_max", max(v for k, v in first.items() if not k.startswith("chip")), "ms", None,
                        first_visits={k: round(v, 1) for k, v in first.items()})
-            out.figure("tab_tap_p50", percentile(tabs, 50), "ms", TARGET_TAP_MS, taps=len(tabs), **tap_parts_p50(tab_parts))
+            out.figure("tab_tap_p50", percentile(tabs, 50), "ms", TARGET_TAP_MS, taps=len(tabs), **tap_parts_p50(tab_parts),
+                       p50_by_tab={name: round(percentile(v, 50), 1) for name, v in by_tab.items()})
             out.figure("tab_tap_p95", percentile(tabs, 95), "ms", TARGET_TAP_MS, max_ms=round(max(tabs), 1))
             out.figure("chip_tap_p50", percentile(chips, 50), "ms", TARGET_TAP_MS, taps=len(chips),
                        **tap_parts_p50(chip_parts))
