@@ -8,7 +8,9 @@ import time
 
 from bench.server_process import ROOT
 
-BENCHMARKS = ["initial_sync", "delta_sync", "push", "pull_load", "message_latency", "faq_search"]
+# All of issue 6's benchmarks; ui_start needs Chromium (/usr/bin/chromium).
+BENCHMARKS = ["initial_sync", "delta_sync", "push", "pull_load", "message_latency", "faq_search", "qr_decode",
+              "sse_load", "ui_start"]
 
 
 def main(argv: list[str] | None = None) -> int:
