@@ -355,8 +355,8 @@ class LocalSync:
 
     @classmethod
     def read(cls, conn: Connection) -> "LocalSync":
-        return cls(unsent=bool(outbox_repo.unsent(conn, 1)), pending=outbox_repo.count_unacknowledged(conn),
-                   state=cache.read_state(conn), cursors=outbox_repo.cursors(conn))
+        state, unsent, pending = outbox_repo.bookkeeping(conn)
+        return cls(unsent=unsent, pending=pending, state=state, cursors=outbox_repo.cursors(conn))
 
 
 def poke_seen(cursors: dict[str, int], poke: Poke) -> bool:

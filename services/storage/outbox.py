@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from services.storage.tables import outbox, rejection, sync_cursor, sync_state
 
@@ -31,6 +40,13 @@ _STATE = select(sync_state).where(sync_state.c.id == 1)
 _ENQUEUE = insert(outbox)
 _NEXT_ID = update(sync_state).where(sync_state.c.id == 1).values(next_mutation_id=bindparam("next"))
 _MARK = update(outbox).where(outbox.c.mutation_id == bindparam("id")).values(status=bindparam("status"))
+# A delta sync reads its bookkeeping twice (before the pull, and in the apply transaction): one
+# statement for the state row, whether anything waits to be sent and the unacknowledged count.
+_BOOKKEEPING = select(
+    sync_state,
+    exists().where(outbox.c.status == "pending").label("unsent_"),
+    _UNACKNOWLEDGED.scalar_subquery().label("unacknowledged_"),
+).where(sync_state.c.id == 1)
 
 
 def now_iso() -> str:
@@ -123,6 +139,12 @@ def renumber(conn: Connection, new_client_id: str) -> None:
                                            status="pending"))
     conn.execute(update(sync_state).where(sync_state.c.id == 1)
                  .values(client_id=new_client_id, next_mutation_id=len(rows) + 1))
+
+
+def bookkeeping(conn: Connection) -> tuple[dict[str, Any], bool, int]:
+    """The sync_state row, whether a mutation waits to be sent, and how many are unacknowledged."""
+    state = dict(conn.execute(_BOOKKEEPING).mappings().one())
+    return state, bool(state.pop("unsent_")), int(state.pop("unacknowledged_"))
 
 
 def cursors(conn: Connection) -> dict[str, int]:
