@@ -90,6 +90,9 @@ class Translator:
         timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         self.locale = locale
+        # Parsed once: babel parses a locale given as text on every call (about twice the cost
+        # of formatting a number), and a screen formats dozens of numbers, dates and prices.
+        self._babel = Locale.parse(locale)
         self.timezone = _zone(timezone)
         self._translations = translations or NullTranslations()
 
@@ -114,21 +117,21 @@ class Translator:
         """Format an integer amount of minor units ("12990", "EUR" -> "129,90 €")."""
         digits = get_currency_precision(currency)
         amount = Decimal(amount_minor).scaleb(-digits)
-        return format_currency(amount, currency, locale=self.locale)
+        return format_currency(amount, currency, locale=self._babel)
 
     def data_size(self, size_bytes: int) -> str:
         """A file size for people: "820 kB", "1,4 MB" (decimal units, one decimal from a megabyte)."""
         if size_bytes >= 1_000_000:
-            return format_unit(round(size_bytes / 1_000_000, 1), "digital-megabyte", length="short", locale=self.locale)
-        return format_unit(max(1, round(size_bytes / 1000)), "digital-kilobyte", length="short", locale=self.locale)
+            return format_unit(round(size_bytes / 1_000_000, 1), "digital-megabyte", length="short", locale=self._babel)
+        return format_unit(max(1, round(size_bytes / 1000)), "digital-kilobyte", length="short", locale=self._babel)
 
     def country(self, code: str) -> str:
         """The name of a country from its ISO 3166 code ("DE" -> "Deutschland" / "Germany")."""
-        return str(Locale.parse(self.locale).territories.get(code.upper(), code))
+        return str(self._babel.territories.get(code.upper(), code))
 
     def number(self, value: float | Decimal) -> str:
         """Format a plain number with the locale's separators."""
-        return format_decimal(value, locale=self.locale)
+        return format_decimal(value, locale=self._babel)
 
     def _local(self, value: dt.datetime) -> dt.datetime:
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -138,11 +141,11 @@ class Translator:
         """Format a date; a datetime is first moved into the user's time zone."""
         if isinstance(value, dt.datetime):
             value = self._local(value).date()
-        return format_date(value, format=format, locale=self.locale)
+        return format_date(value, format=format, locale=self._babel)
 
     def datetime(self, value: dt.datetime, format: str = "medium") -> str:
         """Format an instant (UTC if naive) in the user's time zone."""
-        return format_datetime(self._local(value), format=format, locale=self.locale)
+        return format_datetime(self._local(value), format=format, locale=self._babel)
 
     def date_range(self, start: dt.date | dt.datetime, end: dt.date | dt.datetime, skeleton: str = "MMMEd") -> str:
         """A span of days ("Sa., 21. – Mo., 23. Nov."); one day if both ends fall on the same date.
@@ -154,19 +157,19 @@ class Translator:
         last = self._local(end).date() if isinstance(end, dt.datetime) else end
         if last < first:
             first, last = last, first
-        return format_interval(first, last, skeleton, locale=self.locale)
+        return format_interval(first, last, skeleton, locale=self._babel)
 
     def moment(self, value: dt.datetime, now: dt.datetime | None = None) -> str:
         """Day and time of an event for a timeline: "So., 22. Nov., 11:00" (the year only if not this one)."""
         local = self._local(value)
         this_year = self._local(now or dt.datetime.now(dt.UTC)).year
-        day = format_skeleton("MMMEd" if local.year == this_year else "yMMMEd", local, locale=self.locale)
-        pattern = str(Locale.parse(self.locale).datetime_formats["medium"])
-        return pattern.replace("{1}", day).replace("{0}", format_time(local, "short", locale=self.locale))
+        day = format_skeleton("MMMEd" if local.year == this_year else "yMMMEd", local, locale=self._babel)
+        pattern = str(self._babel.datetime_formats["medium"])
+        return pattern.replace("{1}", day).replace("{0}", format_time(local, "short", locale=self._babel))
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
         """Format the time of day of an instant in the user's time zone."""
-        return format_time(self._local(value), format=format, locale=self.locale)
+        return format_time(self._local(value), format=format, locale=self._babel)
 
     def relative(self, value: dt.datetime, now: dt.datetime | None = None) -> str:
         """Say how long ago (or ahead) ``value`` is: "vor 5 Minuten", "in 2 days"."""
@@ -175,7 +178,7 @@ class Translator:
         delta = aware - now
         if abs(delta) < _JUST_NOW:
             return self.gettext("just now")
-        return format_timedelta(delta, add_direction=True, locale=self.locale)
+        return format_timedelta(delta, add_direction=True, locale=self._babel)
 
 
 class Translators:
