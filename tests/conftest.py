@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.support.rerun_report import rerun_reason
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -120,10 +122,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
     # A test that passed on its rerun leaves only an "R" in the log; say why its first try failed.
     for report in terminalreporter.stats.get("rerun", []):
-        lines = str(getattr(report, "longreprtext", "")).strip().splitlines()
-        errors = [line[1:].strip() for line in lines if line.startswith("E ")]  # pytest's "E   ..." lines
-        reason = errors[0] if errors else (lines[-1] if lines else "no message")
-        terminalreporter.write_line(f"rerun {report.nodeid}: {reason[:300]} ({lines[-1] if lines else ''})")
+        terminalreporter.write_line(f"rerun {report.nodeid}: {rerun_reason(str(getattr(report, 'longreprtext', '')))}")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
