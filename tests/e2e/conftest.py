@@ -38,6 +38,8 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.support.renderer_watchdog import RendererWatchdog
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 TYPING_SETTLE_MS = 300
@@ -241,6 +243,21 @@ def chromium_path() -> str:
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
+
+
+WATCHDOG = RendererWatchdog()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def renderer_watchdog() -> Iterator[RendererWatchdog]:
+    """A wedged renderer would hold its test for the whole per-test limit: kill it after a minute."""
+    yield WATCHDOG.start()
+    WATCHDOG.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for note in WATCHDOG.killed:  # the CI log keeps only the summary
+        terminalreporter.write_line(note)
 
 
 @pytest.fixture
