@@ -43,6 +43,7 @@ from bench.cli import main
 from bench.profiling import ServerProfile
 from bench.report import Reporter, percentile
 from bench.server_process import ROOT
+from tests.support.renderer_watchdog import RendererWatchdog
 
 CHROMIUM = os.environ.get("NAHTLOS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -267,10 +268,23 @@ def chip_probe(page: Any, name: str) -> tuple[Any, dict[str, str]]:
 
 
 def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     rounds = args.rounds or (2 if args.quick else 6)
     repeats = 1 if args.quick else 3
+    # A wedged renderer would hold the waiting Playwright call forever: kill it after a minute,
+    # so the run fails with a note instead of hanging (tests/support/renderer_watchdog.py).
+    watchdog = RendererWatchdog().start()
+    try:
+        _measure(out, args, tmp, rounds, repeats)
+    finally:
+        watchdog.stop()
+        if watchdog.killed:
+            out.note(renderer_watchdog=watchdog.killed)
+    out.note(load_avg_1m_at_end=round(os.getloadavg()[0], 1))
+
+
+def _measure(out: Reporter, args: argparse.Namespace, tmp: Path, rounds: int, repeats: int) -> None:
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         app = App(tmp / "data")
@@ -344,7 +358,6 @@ def run(out: Reporter, args: argparse.Namespace, tmp: Path) -> None:
             finally:
                 app.stop()
         browser.close()
-    out.note(load_avg_1m_at_end=round(os.getloadavg()[0], 1))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
