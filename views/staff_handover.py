@@ -139,7 +139,7 @@ def _proof(state: StaffState, draft: HandoverDraft, t: Translator) -> list[ft.Co
                          on_change=lambda e: draft.set_recipient_name(e.control.value or "")),
             ft.Checkbox(label=t._("Items complete and handed over"), value=draft.items_complete,
                         on_change=lambda e: draft.set_items_complete(bool(e.control.value))),
-        ], spacing=theme.S, tight=True)),
+        ], spacing=theme.S, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)),  # full-width name field
         _card(ft.Column([ft.Text(t._("Signature (optional)"), weight=ft.FontWeight.W_600),
                          SignaturePad(draft)], spacing=theme.S, tight=True)),
         ft.Row([ft.OutlinedButton(t._("Back"), height=52, on_click=lambda: draft.back()),

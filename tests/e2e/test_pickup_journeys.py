@@ -117,7 +117,7 @@ def test_staff_hand_over_by_short_code_while_the_shopper_watches(browser: Browse
         staff.click("Weiter")
         # The recipient's name comes prefilled (Flutter fills the hidden <input> only on focus, so the
         # confirmation below is what proves it).
-        expect(staff.textbox("Name der abholenden Person (wie im Ausweis)")).to_be_visible()
+        expect(staff.textbox("Name laut Ausweis")).to_be_visible()
         staff.page.get_by_role("checkbox", name="Artikel vollständig übergeben").click()
         staff.screenshot("handover-proof")
         staff.click("Übergabe abschließen")
