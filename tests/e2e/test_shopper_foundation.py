@@ -27,11 +27,15 @@ def test_sign_in_see_orders_switch_language_sign_out(app: AppPage) -> None:
 
     app.open_tab("Konto")
     app.expect_text("anna@example.com")
+    # Visited tabs stay mounted but hidden (views.shell): out of sight and out of the
+    # accessibility tree, so a screen reader and these lookups see only the current tab.
+    expect(app.page.get_by_text(re.compile(r"Bestellungen, neueste zuerst"))).to_have_count(0)
     app.click("English")
     expect(app.button("Sign out")).to_be_visible()
-    app.open_tab("Orders")
+    app.open_tab("Orders")  # the hidden tab followed the language switch
     app.expect_text(re.compile(r"orders, newest first"))
     app.expect_text(re.compile(r"€\d+\.\d\d"))
+    expect(app.button("Sign out")).to_have_count(0)
     app.screenshot("4-orders-english")
 
     app.open_tab("Account")
