@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from server.errors import ApiError, locale_from_header, message_for
 from server.limits import BodyLimit
 from server.migrate import upgrade
 from server.mutators import load_all
+from server.mutators.messaging import answer_recent
 from server.ratelimit import FailureStore, MemoryFailures
 from server.ratelimit_postgres import PostgresFailures
 from server.routes import (
@@ -38,9 +40,10 @@ from server.routes import (
 )
 from server.routes import pickups as pickup_routes
 from server.sync.cluster_pokes import ClusterPokeHub, is_postgres
-from server.sync.log import ensure_counter
+from server.sync.log import commit_seq, ensure_counter, staged_scopes
 from server.sync.pokes import PokeHub
 
+BOT_CATCH_UP = timedelta(hours=1)
 log = logging.getLogger("nahtlos.server")
 
 
@@ -115,6 +118,13 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         upgrade(database.engine)
     with database.write() as session:
         ensure_counter(session)
+        # The bot answers after a push commits (server.sync.push.follow_up): a process that died in
+        # between left a shopper waiting. Only recent threads: an old question gets no late answer.
+        answer_recent(session, BOT_CATCH_UP)
+        scopes = staged_scopes(session)
+        seq = commit_seq(session)
+    if seq is not None:
+        hub.publish(scopes, seq)
 
     # Every error answer is an ErrorBody (the handlers above); say so in the schema, where FastAPI
     # would otherwise document its own 422 shape, which this app never sends.

@@ -1,7 +1,8 @@
 """The conversation bot: answers a shopper's message in a thread that has not asked for a human.
 
-It runs on the server, inside the transaction of the shopper's `thread.create`/`message.send`,
-and is plain functions over the database: the same question on the same data gives the same
+It runs on the server, in a transaction of its own right after the shopper's `thread.create`/
+`message.send` commits (`server.mutators.messaging.answer_pending`), and is plain functions over
+the database: the same question on the same data gives the same
 answer. It answers order questions from the shopper's own orders (`server.bot.orders`), other
 questions with the best one to three help-centre articles, cited with their title and an in-app
 link (`/help/articles/<slug>`), and says so honestly when it has neither. It writes in the

@@ -3,8 +3,10 @@
 A mutator gets a `MutationContext` and its validated args (from app.protocol.mutations),
 changes domain rows, publishes them through `server.projections`, and returns an optional
 small result dict. It raises `Rejected` to refuse; the push loop records the rejection.
-Work that should happen once per push batch rather than once per mutation (the bot's answer to
-a burst of messages written offline) is left with `MutationContext.after_batch`.
+Work that should happen once per push batch rather than once per mutation (one projection of a
+return edited in a burst written offline) is left with `MutationContext.after_batch`; work that
+should follow the batch's commit in a transaction of its own (the bot's answer, which need not
+hold back the shopper's message) with `MutationContext.after_commit`.
 """
 
 import importlib
@@ -27,6 +29,7 @@ FEATURE_MODULES = ("profile", "messaging", "orders", "returns", "loyalty", "acco
 # Primary keys of domain rows are 40 characters; the wire allows 64 for future id schemes.
 MAX_ROW_ID = 40
 _AFTER_BATCH = "nahtlos_after_batch"
+_AFTER_COMMIT = "nahtlos_after_commit"
 
 
 @dataclass
@@ -41,6 +44,12 @@ class BatchWork:
 def take_after_batch(session: Session) -> dict[str, BatchWork]:
     """The work the last mutator left (push keeps it if the mutation stands, drops it if refused)."""
     work: dict[str, BatchWork] = session.info.pop(_AFTER_BATCH, {})
+    return work
+
+
+def take_after_commit(session: Session) -> dict[str, Callable[[Session], object]]:
+    """The follow-up work the last mutator left (kept if the mutation stands, dropped if refused)."""
+    work: dict[str, Callable[[Session], object]] = session.info.pop(_AFTER_COMMIT, {})
     return work
 
 
@@ -76,6 +85,15 @@ class MutationContext:
         work: dict[str, BatchWork] = self.session.info.setdefault(_AFTER_BATCH, {})
         work.setdefault(key, BatchWork(run)).run = run
         work[key].items.append(item)
+
+    def after_commit(self, key: str, run: Callable[[Session], object]) -> None:
+        """Run `run(session)` once per key after the push batch has committed, in a transaction of
+        its own (server.sync.push.follow_up), before the push is answered. Its changes reach devices
+        with a poke of their own, so they do not delay the batch's. If the process dies in between,
+        the work is lost: whoever leaves it must be able to find and redo it (as
+        `server.mutators.messaging.answer_recent` does at start-up)."""
+        work: dict[str, Callable[[Session], object]] = self.session.info.setdefault(_AFTER_COMMIT, {})
+        work[key] = run
 
 
 A = TypeVar("A", bound=Args)

@@ -3,19 +3,24 @@
 
 Everything is idempotent by the client-made ids; a message gets its `position` in the thread
 under the thread's row lock. While a thread is in `bot` status, the bot (`server.bot`)
-answers the shopper's messages in the same transaction, at the end of the push batch: once per
-thread, to all of the batch's messages in it read together, as a person reads a burst of lines
-written offline before answering (online, a message travels alone and gets its own answer).
-After `thread.request_human` it never answers again. `thread.mark_read` and `thread.close` also
+answers the shopper's messages right after the push batch commits, in a transaction of its own
+(`answer_pending`), before the push is answered: once per thread, to everything the shopper wrote
+since its last answer, read together, as a person reads a burst of lines written offline before
+answering (online, a message travels alone and gets its own answer). The shopper's message does
+not wait for the answer: the other devices get it with the batch's poke. After
+`thread.request_human` the bot never answers again. `thread.mark_read` and `thread.close` also
 serve agents (their side of the receipt, closing a conversation they look after); the agent-only
 mutations are in `server.mutators.agent`.
 """
 
 import uuid
+from datetime import datetime, timedelta
 from functools import partial
+from itertools import takewhile
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 
 from app.protocol.auth import Role
 from app.protocol.entities import SenderKind, ThreadStatus
@@ -32,6 +37,7 @@ from server import bot
 from server.bot.texts import say
 from server.errors import Rejected
 from server.models import Attachment, Message, Order, Thread, User
+from server.models.base import utcnow
 from server.mutators import MutationContext, mutator, require_row_ids
 from server.projections.messaging import (
     HUMAN_STATUSES,
@@ -52,6 +58,10 @@ _SERVER_IDS = uuid.UUID("0c6f3b1e-5a7d-4c2b-9e1f-3d2a8b6c4e10")
 _LOCK_THREAD = (select(Thread).where(Thread.id == bindparam("id")).with_for_update()
                 .execution_options(populate_existing=True))
 _LAST_POSITION = select(func.coalesce(func.max(Message.position), 0)).where(Message.thread_id == bindparam("thread"))
+# The bot reads at most this many of the shopper's newest unanswered lines.
+UNANSWERED_READ = 20
+_NEWEST = (select(Message).where(Message.thread_id == bindparam("thread")).order_by(Message.position.desc())
+           .limit(UNANSWERED_READ))
 
 
 def server_message_id(*parts: str) -> str:
@@ -60,7 +70,11 @@ def server_message_id(*parts: str) -> str:
 
 def locked_thread(ctx: MutationContext, thread_id: str) -> Thread | None:
     """The thread with its row locked until commit (message positions are assigned under it)."""
-    return ctx.session.scalars(_LOCK_THREAD, {"id": thread_id}).one_or_none()
+    return lock_thread(ctx.session, thread_id)
+
+
+def lock_thread(session: Session, thread_id: str) -> Thread | None:
+    return session.scalars(_LOCK_THREAD, {"id": thread_id}).one_or_none()
 
 
 def owned_thread(ctx: MutationContext, thread_id: str) -> Thread:
@@ -84,8 +98,12 @@ def check_attachments(ctx: MutationContext, attachment_ids: list[str]) -> list[s
 
 
 def next_position(ctx: MutationContext, thread: Thread) -> int:
-    ctx.session.flush()
-    return int(ctx.session.scalar(_LAST_POSITION, {"thread": thread.id}) or 0) + 1
+    return _next_position(ctx.session, thread)
+
+
+def _next_position(session: Session, thread: Thread) -> int:
+    session.flush()
+    return int(session.scalar(_LAST_POSITION, {"thread": thread.id}) or 0) + 1
 
 
 def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender: SenderKind, body: str,
@@ -93,21 +111,30 @@ def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender:
                   attachment_ids: list[str] | None = None, publish: bool = True) -> Message:
     """Append a message to a locked thread and publish both (the thread's preview, time and receipts).
 
-    `publish=False` leaves the thread to the caller, which writes more first (the bot's answer)
-    and publishes it once: its projection costs several queries."""
+    `publish=False` leaves the thread to the caller, which publishes it once at the end of the
+    batch: its projection costs several queries."""
+    return append_message(ctx.session, ctx.now, thread, message_id, sender, body, sender_user_id=sender_user_id,
+                          sender_name=sender_name, attachment_ids=attachment_ids, publish=publish,
+                          client_time=ctx.client_time if sender_user_id is not None else None)
+
+
+def append_message(session: Session, now: datetime, thread: Thread, message_id: str, sender: SenderKind,
+                   body: str, *, sender_user_id: int | None = None, sender_name: str | None = None,
+                   attachment_ids: list[str] | None = None, publish: bool = True,
+                   client_time: str | None = None) -> Message:
+    """`write_message` outside a mutation (the bot's answer after the batch's commit)."""
     message = Message(id=message_id, thread_id=thread.id, sender=sender, sender_user_id=sender_user_id,
-                      sender_name=sender_name, body=body, sent_at=ctx.now,
-                      client_time=ctx.client_time if sender_user_id is not None else None,
-                      attachment_ids=list(attachment_ids or []), position=next_position(ctx, thread))
-    ctx.session.add(message)
-    thread.updated_at = ctx.now
+                      sender_name=sender_name, body=body, sent_at=now, client_time=client_time,
+                      attachment_ids=list(attachment_ids or []), position=_next_position(session, thread))
+    session.add(message)
+    thread.updated_at = now
     thread.last_message_preview = body[:PREVIEW_CHARS]
     if sender in (SenderKind.AGENT, SenderKind.BOT):
         # Whoever answers has read everything before their answer.
         thread.agent_read_seq = max(thread.agent_read_seq, message.position)
-    publish_message(ctx.session, thread, message)
+    publish_message(session, thread, message)
     if publish:
-        publish_thread(ctx.session, thread)
+        publish_thread(session, thread)
     return message
 
 
@@ -133,24 +160,44 @@ def add_customer_message(ctx: MutationContext, thread: Thread, message_id: str, 
 
 
 def queue_bot_reply(ctx: MutationContext, thread: Thread, question: Message) -> None:
-    """Leave the bot's answer (and the thread's publication) for the end of the push batch."""
-    ctx.after_batch(f"bot:{thread.id}", partial(_answer_burst, ctx, thread.id), question.id)
-
-
-def _answer_burst(ctx: MutationContext, thread_id: str, message_ids: list[str]) -> None:
-    """The bot answers the batch's new shopper messages of one thread at once, only while the thread
-    has not asked for a human (also not when it did so later in the same batch); the thread is
-    published either way. The answer's id derives from the last message, so a replay writes the same row."""
-    thread = locked_thread(ctx, thread_id)
-    if thread is None:
-        return
+    """Publish the thread once at the end of the push batch (the work holds the row, so the session
+    keeps it between the batch's mutations) and, while the bot looks after it, leave its answer for
+    after the commit."""
+    ctx.after_batch(f"thread:{thread.id}", partial(_publish_last, ctx.session), thread)
     if thread.status == ThreadStatus.BOT:
-        customer = ctx.session.get_one(User, thread.customer_id)
-        question = "\n".join(ctx.session.get_one(Message, m).body for m in message_ids)
-        write_message(ctx, thread, server_message_id(message_ids[-1], "bot"), SenderKind.BOT,
-                      bot.answer(ctx.session, customer, thread, question),
-                      sender_name=bot.sender_name(customer.locale), publish=False)
-    publish_thread(ctx.session, thread)
+        ctx.after_commit(f"bot:{thread.id}", partial(answer_pending, thread_id=thread.id))
+
+
+def _publish_last(session: Session, threads: list[Thread]) -> None:
+    publish_thread(session, threads[-1])
+
+
+def answer_pending(session: Session, thread_id: str) -> bool:
+    """The bot answers the shopper's lines since the last answer or note, if the thread is still
+    the bot's (not when the shopper asked for a person, even later in the same batch), and
+    publishes the thread. Returns whether it answered. Safe to call twice: under the thread's lock
+    the second call finds the answer newest. The answer's id derives from the last line read."""
+    thread = lock_thread(session, thread_id)
+    if thread is None or thread.status != ThreadStatus.BOT:
+        return False
+    newest = session.scalars(_NEWEST, {"thread": thread_id}).all()
+    lines = list(takewhile(lambda m: m.sender == SenderKind.CUSTOMER, newest))[::-1]
+    if not lines:
+        return False
+    customer = session.get_one(User, thread.customer_id)
+    question = "\n".join(m.body for m in lines)
+    append_message(session, utcnow(), thread, server_message_id(lines[-1].id, "bot"), SenderKind.BOT,
+                   bot.answer(session, customer, thread, question), sender_name=bot.sender_name(customer.locale))
+    return True
+
+
+def answer_recent(session: Session, window: timedelta) -> int:
+    """Answer what a process that died between a push's commit and the bot's answer left
+    unanswered: bot threads written to within `window`. Returns how many got an answer."""
+    since = utcnow() - window
+    recent = session.scalars(select(Thread.id).where(Thread.status == ThreadStatus.BOT, Thread.updated_at >= since)
+                             .order_by(Thread.updated_at)).all()
+    return sum(answer_pending(session, thread_id) for thread_id in recent)
 
 
 def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | None,

@@ -7,11 +7,16 @@ moves on once per mutation with effects and their change-log rows are written in
 executemany (server.sync.log). A rejection also advances `last_mutation_id`, so a bad
 mutation never blocks the queue; it rolls back only its savepoint. Work the mutators left for
 the end of the batch (`MutationContext.after_batch`) runs after the last mutation, in the same
-transaction, and its changes are numbered with the batch's last mutation.
+transaction, and its changes are numbered with the batch's last mutation. Work they left for after
+the commit (`MutationContext.after_commit`: the bot's answer) follows in a second transaction with
+its own seq and poke, so devices get the batch's changes without waiting for it; the push is
+answered once both are done.
 """
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +39,25 @@ from server.db import Database
 from server.errors import ApiError, Rejected, message_for
 from server.models import SyncClient, SyncMutation, User
 from server.models.base import table_of, utcnow
-from server.mutators import REGISTRY, BatchWork, MutationContext, take_after_batch
-from server.sync.log import StagedChange, bump_seq, take_staged, write_log
+from server.mutators import (
+    REGISTRY,
+    BatchWork,
+    MutationContext,
+    take_after_batch,
+    take_after_commit,
+)
+from server.sync.log import (
+    StagedChange,
+    bump_seq,
+    commit_seq,
+    staged_scopes,
+    take_staged,
+    write_log,
+)
 from server.sync.pokes import PokeHub
+
+log = logging.getLogger(__name__)
+FollowUp = dict[str, Callable[[Session], object]]
 
 
 def args_hash(name: str, args: dict[str, Any]) -> str:
@@ -67,9 +88,9 @@ def _stored_result(row: SyncMutation) -> MutationResult:
 
 
 def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, locale: str, codes: CodeSigner
-         ) -> tuple[MutationResult, list[StagedChange], dict[str, BatchWork]]:
+         ) -> tuple[MutationResult, list[StagedChange], dict[str, BatchWork], FollowUp]:
     """Run one mutator in a savepoint; returns its result, the rows it staged and the work it left
-    for the end of the batch (none of either if refused)."""
+    for the end of the batch and for after the commit (none of these if refused)."""
     reg = REGISTRY.get(m.name)
     try:
         if reg is None:
@@ -94,11 +115,12 @@ def _run(session: Session, principal: Principal, client_id: str, m: MutationIn, 
     except Rejected as rejected:
         take_staged(session)  # whatever the refused mutator staged was rolled back with its savepoint
         take_after_batch(session)  # and what it left for later belongs to the refused mutation
+        take_after_commit(session)
         return MutationResult(id=m.id, status=MutationStatus.REJECTED, code=rejected.code,
                               message=rejected.message or message_for(rejected.code, locale),
-                              result=rejected.detail), [], {}
+                              result=rejected.detail), [], {}, {}
     return (MutationResult(id=m.id, status=MutationStatus.OK, result=result), take_staged(session),
-            take_after_batch(session))
+            take_after_batch(session), take_after_commit(session))
 
 
 @dataclass
@@ -111,6 +133,7 @@ class _Batch:
     seen: dict[int, tuple[str, MutationResult]] = field(default_factory=dict)  # this batch's ids
     last_id: int = 0  # the client's last_mutation_id as this batch leaves it
     work: dict[str, BatchWork] = field(default_factory=dict)  # left by the mutators for the end
+    follow_up: FollowUp = field(default_factory=dict)  # left by the mutators for after the commit
 
     def keep_work(self, work: dict[str, BatchWork]) -> None:
         for key, later in work.items():
@@ -118,18 +141,18 @@ class _Batch:
             self.work[key] = BatchWork(later.run, (earlier.items if earlier else []) + later.items)
 
     def run_work(self, session: Session) -> None:
-        """Run the work left for the end, each in a savepoint; its changes join the last mutation
-        with effects, so they get the batch's newest seq and win over any earlier state of the
-        same rows in this batch (such as a thread published before the bot answered)."""
+        """Run the work left for the end; its changes join the last mutation with effects, so they
+        get the batch's newest seq and win over any earlier state of the same rows in this batch
+        (such as a return projected after an earlier edit). No savepoint: work refuses nothing, and
+        an error in it fails the whole transaction anyway (two statements saved per batch)."""
         if not self.work:
             return
         # Work comes only from mutations that stand, so self.new is not empty.
         last = next((staged for _, _, staged in reversed(self.new) if staged), self.new[-1][2])
         for work in self.work.values():
-            with session.begin_nested():
-                work.run(work.items)
-                session.flush()
-            last.extend(take_staged(session))
+            work.run(work.items)
+        session.flush()
+        last.extend(take_staged(session))
         self.work.clear()
 
     def finish(self, session: Session) -> list[tuple[set[str], int]]:
@@ -183,8 +206,9 @@ def _apply(session: Session, batch: _Batch, principal: Principal, request: PushR
             # A deleted account's access token lives on for minutes; it may still pull
             # the tombstones (and replays above are answered), but it changes nothing.
             return ApiError(401, ErrorCode.TOKEN_INVALID)
-        result, staged, work = _run(session, principal, request.client_id, m, locale, codes)
+        result, staged, work, follow_up = _run(session, principal, request.client_id, m, locale, codes)
         batch.keep_work(work)
+        batch.follow_up.update(follow_up)
         record = {"client_id": request.client_id, "mutation_id": m.id, "name": m.name, "args_hash": digest,
                   "status": result.status.value, "code": result.code, "message": result.message,
                   "result": result.result, "seq": None}
@@ -219,6 +243,26 @@ def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest,
         raise ApiError(503, ErrorCode.SERVER_BUSY, headers={"Retry-After": "1"}) from None
     if pokes:  # one poke for the batch: every touched scope, the newest seq (pulls catch up to it)
         hub.publish(set().union(*(scopes for scopes, _ in pokes)), max(seq for _, seq in pokes))
+    follow_up(db, hub, batch.follow_up)
     if stop is not None:
         raise stop  # after the commit: the mutations before the stop are kept
     return PushResponse(last_mutation_id=batch.last_id, results=batch.results)
+
+
+def follow_up(db: Database, hub: PokeHub, work: FollowUp) -> None:
+    """Run the work a committed batch left for after its commit, in one transaction with a poke of
+    its own. A failure is logged, not answered: the batch stands, and its device must hear so
+    (whoever left the work finds and redoes it, see `MutationContext.after_commit`)."""
+    if not work:
+        return
+    try:
+        with db.write() as session:
+            for run in work.values():
+                run(session)
+            scopes = staged_scopes(session)
+            seq = commit_seq(session)
+    except Exception:
+        log.exception("work after a push's commit failed; it is redone later")
+        return
+    if seq is not None:
+        hub.publish(scopes, seq)

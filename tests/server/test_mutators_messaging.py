@@ -2,10 +2,17 @@
 thread.request_human, thread.close, thread.rate, agent.take, agent.reply. Idempotency, the bot
 falling silent after the handover, the queue, roles and ownership."""
 
+from datetime import timedelta
 from typing import Any
 
+from server.config import ServerSettings
 from server.db import Database
+from server.main import create_app
+from server.models import Message, Thread
+from server.models.base import utcnow
+from server.projections.messaging import publish_message, publish_thread
 from server.seed.ids import demo_id
+from server.sync.log import commit_seq
 from tests.server.conftest import MakeDevice
 from tests.server.dbstate import execute, scalar
 from tests.server.device import Device
@@ -31,7 +38,7 @@ def senders(device: Device, thread_id: str) -> list[str]:
     return [m["sender"] for m in messages(device, thread_id)]
 
 
-def test_a_new_thread_is_answered_by_the_bot_in_the_same_transaction(anna: Device, db: Database) -> None:
+def test_a_new_thread_is_answered_by_the_bot_before_the_push_is_answered(anna: Device, db: Database) -> None:
     thread_id = open_thread(anna)
 
     shown = messages(anna, thread_id)
@@ -316,3 +323,46 @@ def test_a_message_refused_after_it_was_written_leaves_no_answer_behind(anna: De
     else:
         assert first["code"] == "invalid_args"
         assert senders(anna, thread_id) == ["customer", "bot"]
+
+
+def test_the_shoppers_message_commits_before_the_bots_answer(anna: Device, db: Database) -> None:
+    """Other devices get the message with the batch's own seq (and poke); the answer follows."""
+    thread_id = open_thread(anna, body=None)
+
+    result = anna.send("message.send", {"message_id": new_id(), "thread_id": thread_id, "body": "Wo ist mein Paket?"})
+
+    shown = messages(anna, thread_id)
+    seq_of = {m["sender"]: scalar(db, "SELECT seq FROM sync_log WHERE entity = 'message' AND entity_id = :m",
+                                  m=m["id"]) for m in shown}
+    assert seq_of["customer"] == result["seq"]
+    assert seq_of["bot"] == result["seq"] + 1
+
+
+def unanswered(db: Database, thread_id: str, body: str, at_minutes_ago: int) -> None:
+    """What a process that died between a push's commit and the bot's answer leaves behind: the
+    shopper's message written and published, no answer."""
+    at = utcnow() - timedelta(minutes=at_minutes_ago)
+    with db.write() as session:
+        thread = session.get_one(Thread, thread_id)
+        message = Message(id=new_id(), thread_id=thread_id, sender="customer", sender_user_id=thread.customer_id,
+                          sender_name="Anna", body=body, sent_at=at, attachment_ids=[], position=1)
+        session.add(message)
+        thread.updated_at = at
+        publish_message(session, thread, message)
+        publish_thread(session, thread)
+        commit_seq(session)
+
+
+def test_a_question_a_crash_left_unanswered_is_answered_when_the_server_starts(
+        anna: Device, db: Database, settings: ServerSettings) -> None:
+    recent, old = open_thread(anna, body=None), open_thread(anna, body=None)
+    unanswered(db, recent, "Wo ist mein Paket?", at_minutes_ago=1)
+    unanswered(db, old, "Wo ist mein Paket?", at_minutes_ago=90)  # a late answer would only confuse
+
+    create_app(settings, db=db)  # the restart
+    create_app(settings, db=db)  # a second process starting as well answers nothing twice
+
+    assert senders(anna, recent) == ["customer", "bot"]
+    assert messages(anna, recent)[1]["body"].startswith("Ihre Bestellung NA-100260 ")
+    assert rows(anna, "thread")[recent]["last_message_preview"] == messages(anna, recent)[1]["body"][:140]
+    assert senders(anna, old) == ["customer"]
