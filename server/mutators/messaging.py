@@ -19,7 +19,7 @@ from functools import partial
 from itertools import takewhile
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.protocol.auth import Role
@@ -42,6 +42,8 @@ from server.mutators import MutationContext, mutator, require_row_ids
 from server.projections.messaging import (
     HUMAN_STATUSES,
     in_agent_scope,
+    last_position,
+    note_written,
     publish_history_to_agents,
     publish_message,
     publish_queue,
@@ -57,7 +59,6 @@ _SERVER_IDS = uuid.UUID("0c6f3b1e-5a7d-4c2b-9e1f-3d2a8b6c4e10")
 # costs about as much as running such a small one.
 _LOCK_THREAD = (select(Thread).where(Thread.id == bindparam("id")).with_for_update()
                 .execution_options(populate_existing=True))
-_LAST_POSITION = select(func.coalesce(func.max(Message.position), 0)).where(Message.thread_id == bindparam("thread"))
 # The bot reads at most this many of the shopper's newest unanswered lines.
 UNANSWERED_READ = 20
 _NEWEST = (select(Message).where(Message.thread_id == bindparam("thread")).order_by(Message.position.desc())
@@ -103,7 +104,7 @@ def next_position(ctx: MutationContext, thread: Thread) -> int:
 
 def _next_position(session: Session, thread: Thread) -> int:
     session.flush()
-    return int(session.scalar(_LAST_POSITION, {"thread": thread.id}) or 0) + 1
+    return last_position(session, thread.id) + 1
 
 
 def write_message(ctx: MutationContext, thread: Thread, message_id: str, sender: SenderKind, body: str,
@@ -127,6 +128,7 @@ def append_message(session: Session, now: datetime, thread: Thread, message_id: 
                       sender_name=sender_name, body=body, sent_at=now, client_time=client_time,
                       attachment_ids=list(attachment_ids or []), position=_next_position(session, thread))
     session.add(message)
+    note_written(session, message)
     thread.updated_at = now
     thread.last_message_preview = body[:PREVIEW_CHARS]
     if sender in (SenderKind.AGENT, SenderKind.BOT):

@@ -8,7 +8,7 @@ Read receipts and ordering use the message `position` (1, 2, ... per thread), ne
 scope's `seq`: a message copied into the agent scope later gets a newer seq there.
 """
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.protocol.entities import MessagePublic, SenderKind, ThreadPublic, ThreadStatus
@@ -47,9 +47,22 @@ def queue_position(session: Session, thread: Thread) -> int | None:
     return int(ahead or 0) + 1
 
 
+_LAST_POSITION = select(func.coalesce(func.max(Message.position), 0)).where(Message.thread_id == bindparam("thread"))
+_NEWEST_WRITTEN = "nahtlos_newest_written"
+
+
+def note_written(session: Session, message: Message) -> None:
+    """Remember the newest message this transaction wrote to its (locked) thread: its position is
+    the thread's last, so the thread's projection and the next message need not ask again."""
+    session.info.setdefault(_NEWEST_WRITTEN, {})[message.thread_id] = message
+
+
 def last_position(session: Session, thread_id: str) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(Message.position), 0))
-                              .where(Message.thread_id == thread_id)) or 0)
+    newest: Message | None = session.info.get(_NEWEST_WRITTEN, {}).get(thread_id)
+    # Only while its row stands: a refused mutation's savepoint takes the row (it turns transient).
+    if newest is not None and inspect(newest).persistent:
+        return newest.position
+    return int(session.scalar(_LAST_POSITION, {"thread": thread_id}) or 0)
 
 
 def thread_payload(thread: Thread, session: Session | None = None) -> dict[str, object]:

@@ -87,10 +87,11 @@ _BUMP = (update(SyncCounter).where(SyncCounter.id == 1).values(seq=SyncCounter.s
 
 def bump_seq(session: Session, steps: int) -> int:
     """Add `steps` to `seq` (the row lock serialises writers until COMMIT); returns the new head."""
-    head = session.execute(_BUMP, {"steps": steps}).scalar_one_or_none()
+    # On the session's connection: a Core statement through Session.execute pays for ORM context.
+    head = session.connection().execute(_BUMP, {"steps": steps}).scalar_one_or_none()
     if head is None:  # a database that never had a counter (create_app makes it; scripts may not)
         ensure_counter(session)
-        head = session.execute(_BUMP, {"steps": steps}).scalar_one()
+        head = session.connection().execute(_BUMP, {"steps": steps}).scalar_one()
     return int(head)
 
 
@@ -104,7 +105,8 @@ def write_log(session: Session, batches: list[tuple[int, list[StagedChange]]]) -
                 "scope": c.scope, "entity": c.entity, "entity_id": c.entity_id, "seq": seq, "op": c.op,
                 "payload": c.payload, "changed_at": now}
     if latest:
-        session.execute(_upsert(session.get_bind().dialect.name), list(latest.values()))
+        conn = session.connection()
+        conn.execute(_upsert(conn.dialect.name), list(latest.values()))
 
 
 def commit_seq(session: Session) -> int | None:
