@@ -24,6 +24,7 @@ from server.limits import BodyLimit
 from server.migrate import upgrade
 from server.mutators import load_all
 from server.mutators.messaging import answer_recent
+from server.pull_fast_path import PullFastPath
 from server.ratelimit import FailureStore, MemoryFailures
 from server.ratelimit_postgres import PostgresFailures
 from server.routes import (
@@ -143,6 +144,8 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     app.include_router(pickup_routes.router, prefix=API_PREFIX)  # click & collect (issue 5)
     app.include_router(carrier.router, prefix=API_PREFIX)  # tracking checkpoints from carriers
     app.include_router(kiosk_auth.router, prefix=API_PREFIX)  # kiosk sign-in by QR, handoff (issue 5)
+    # Added before BodyLimit, so it sits inside it: a pull's body is capped before it is read here.
+    app.add_middleware(PullFastPath, tokens=app.state.tokens, db=database)
     app.add_middleware(BodyLimit, limit_for=_body_limit(settings.max_attachment_bytes))
     faults.install(app)  # robustness tests only: inert unless NAHTLOS_FAULT_* is set (server/faults.py)
     return app
