@@ -1,7 +1,9 @@
 """POST /auth/login, /auth/refresh, /auth/logout and the bearer-token check on every sync route."""
 
+import time
 from typing import Any
 
+import jwt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -86,6 +88,22 @@ def test_an_expired_access_token_is_token_expired(anna: Device, db: Database, ma
     assert status == 401
     assert error["code"] == "token_expired"
     assert again.status_code == 200  # an expired access token never blocks a refresh
+
+
+def test_a_remembered_access_token_is_refused_once_it_expires(anna: Device, db: Database,
+                                                              make_settings: Any) -> None:
+    """The server remembers verified access tokens (server.auth.TokenService.principal), never past `exp`."""
+    settings: ServerSettings = make_settings(db.url, access_token_ttl_s=2)
+    with TestClient(create_app(settings, db=db)) as client:
+        token = client.post(REFRESH, json={"refresh_token": anna.refresh_token}).json()["access_token"]
+        first, _ = pull_status(client, token)
+        again, _ = pull_status(client, token)
+        expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+        time.sleep(max(0.0, expires - time.time()) + 0.05)
+        later, error = pull_status(client, token)
+
+    assert (first, again) == (200, 200)
+    assert (later, error["code"]) == (401, "token_expired")
 
 
 def test_a_garbage_token_is_token_invalid(client: TestClient) -> None:
