@@ -1,5 +1,7 @@
 """POST /sync/push: exactly-once effect, replays, gaps, rejections that never block the queue, mutators."""
 
+import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -8,6 +10,7 @@ from sqlalchemy import func, select
 from server.db import Database
 from server.models import Message, Order, SyncClient, Thread, User
 from server.seed.ids import demo_id
+from server.sync.push import _lock_client
 from tests.server.dbstate import head, snapshot
 from tests.server.device import Device
 
@@ -348,3 +351,24 @@ def test_an_empty_batch_changes_nothing(anna: Device, db: Database) -> None:
 
     assert answer == {"last_mutation_id": 0, "results": []}
     assert snapshot(db) == before
+
+
+def test_a_device_row_made_by_a_concurrent_first_push_is_taken_as_it_is(db: Database, anna: Device) -> None:
+    """Two first pushes of one device at once (two server processes): the second finds the row the
+    first made. On PostgreSQL its INSERT waits for the first transaction, then does nothing."""
+    client_id = f"race-{uuid.uuid4().hex}"
+    seen: list[int] = []
+
+    def second_push() -> None:
+        with db.write() as session:
+            seen.append(_lock_client(session, client_id, anna.user_id))
+
+    with db.write() as first:
+        assert _lock_client(first, client_id, anna.user_id) == 0  # made, not committed yet
+        other = threading.Thread(target=second_push)
+        other.start()
+        other.join(0.5)  # it waits for this transaction (SQLite: the write lock; PostgreSQL: the row)
+        assert other.is_alive()
+    other.join(10)
+
+    assert seen == [0]
