@@ -147,10 +147,17 @@ def revoke_sessions(session: Session, user_id: int) -> None:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+    token = parse_bearer(request.headers.get("authorization", ""))
+    if token is None:
+        raise ApiError(401, ErrorCode.NOT_AUTHENTICATED)
+    return token
+
+
+def parse_bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None (also for the pull fast path)."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, ErrorCode.NOT_AUTHENTICATED)
+        return None
     return token.strip()
 
 

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.protocol import API_PREFIX, SCHEMA_VERSION
 from app.protocol.sync import PullRequest
-from server.auth import Principal, TokenService
+from server.auth import Principal, TokenService, parse_bearer
 from server.db import Database
 from server.errors import ApiError
 from server.routes.deps import run_read
@@ -63,11 +63,11 @@ class PullFastPath:
         return page.to_json()
 
     def _principal(self, authorization: bytes) -> Principal | None:
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = parse_bearer(authorization.decode("latin-1"))
+        if token is None:
             return None
         try:
-            principal = self.tokens.principal(token.strip())
+            principal = self.tokens.principal(token)
         except ApiError:
             return None
         return None if principal.kiosk_store is not None else principal  # the route checks a kiosk's scope
