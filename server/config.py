@@ -26,6 +26,9 @@ class ServerSettings(BaseSettings):
     sse_heartbeat_s: float = 15.0
     max_attachment_bytes: int = 5 * 1024 * 1024
     auto_migrate: bool = True
+    # How long after a push its follow-up work (the bot's answer) waits, so the push's poke and the
+    # pulls it causes are served first (server.sync.follow_ups).
+    follow_up_delay_s: float = 0.05
     # Shared secret carriers send as a bearer token to POST /carrier/events; empty = route off.
     carrier_webhook_token: str = ""
 

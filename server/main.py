@@ -41,6 +41,7 @@ from server.routes import (
 )
 from server.routes import pickups as pickup_routes
 from server.sync.cluster_pokes import ClusterPokeHub, is_postgres
+from server.sync.follow_ups import FollowUps
 from server.sync.log import commit_seq, ensure_counter, staged_scopes
 from server.sync.pokes import PokeHub
 
@@ -104,12 +105,14 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     hub = ClusterPokeHub(database.engine) if is_postgres(database.url) else PokeHub()
     # ... and brake guessing at one shared total (server.ratelimit); one SQLite process needs no table.
     rate_failures: FailureStore = PostgresFailures(database.engine) if is_postgres(database.url) else MemoryFailures()
+    follow_ups = FollowUps(database, hub, settings.follow_up_delay_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if isinstance(hub, ClusterPokeHub):
             hub.start()
         yield
+        follow_ups.close()  # the bot's pending answers are given before the process goes
         if isinstance(hub, ClusterPokeHub):
             hub.stop()
         if db is None:
@@ -119,8 +122,8 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         upgrade(database.engine)
     with database.write() as session:
         ensure_counter(session)
-        # The bot answers after a push commits (server.sync.push.follow_up): a process that died in
-        # between left a shopper waiting. Only recent threads: an old question gets no late answer.
+        # The bot answers shortly after a push commits (server.sync.follow_ups): a process that died
+        # in between left a shopper waiting. Only recent threads: an old question gets no late answer.
         answer_recent(session, BOT_CATCH_UP)
         scopes = staged_scopes(session)
         seq = commit_seq(session)
@@ -135,6 +138,7 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.hub = hub
+    app.state.follow_ups = follow_ups
     app.state.rate_failures = rate_failures
     app.state.tokens = TokenService(settings.secret_key, settings.access_token_ttl_s, settings.refresh_token_ttl_s)
     app.state.codes = CodeSigner(settings.secret_key)

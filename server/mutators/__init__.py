@@ -6,7 +6,7 @@ small result dict. It raises `Rejected` to refuse; the push loop records the rej
 Work that should happen once per push batch rather than once per mutation (one projection of a
 return edited in a burst written offline) is left with `MutationContext.after_batch`; work that
 should follow the batch's commit in a transaction of its own (the bot's answer, which need not
-hold back the shopper's message) with `MutationContext.after_commit`.
+hold back the shopper's message or the push's answer) with `MutationContext.after_commit`.
 """
 
 import importlib
@@ -87,9 +87,10 @@ class MutationContext:
         work[key].items.append(item)
 
     def after_commit(self, key: str, run: Callable[[Session], object]) -> None:
-        """Run `run(session)` once per key after the push batch has committed, in a transaction of
-        its own (server.sync.push.follow_up), before the push is answered. Its changes reach devices
-        with a poke of their own, so they do not delay the batch's. If the process dies in between,
+        """Run `run(session)` once per key shortly after the push batch has committed, in a
+        transaction of its own (server.sync.follow_ups); the push is answered without waiting for
+        it. Its changes reach devices with a poke of their own, so they do not delay the batch's.
+        Asked for again (another push) before it ran, it runs once. If the process dies in between,
         the work is lost: whoever leaves it must be able to find and redo it (as
         `server.mutators.messaging.answer_recent` does at start-up)."""
         work: dict[str, Callable[[Session], object]] = self.session.info.setdefault(_AFTER_COMMIT, {})

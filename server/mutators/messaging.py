@@ -3,11 +3,11 @@
 
 Everything is idempotent by the client-made ids; a message gets its `position` in the thread
 under the thread's row lock. While a thread is in `bot` status, the bot (`server.bot`)
-answers the shopper's messages right after the push batch commits, in a transaction of its own
-(`answer_pending`), before the push is answered: once per thread, to everything the shopper wrote
+answers the shopper's messages shortly after the push batch commits, in a transaction of its own
+(`answer_pending`, run by server.sync.follow_ups): once per thread, to everything the shopper wrote
 since its last answer, read together, as a person reads a burst of lines written offline before
-answering (online, a message travels alone and gets its own answer). The shopper's message does
-not wait for the answer: the other devices get it with the batch's poke. After
+answering (online, a message travels alone and gets its own answer). Neither the shopper's message
+nor the push's answer waits for the bot: the other devices get the message with the batch's poke. After
 `thread.request_human` the bot never answers again. `thread.mark_read` and `thread.close` also
 serve agents (their side of the receipt, closing a conversation they look after); the agent-only
 mutations are in `server.mutators.agent`.
@@ -225,7 +225,7 @@ def _create(ctx: MutationContext, args: ThreadCreate, context: dict[str, str] | 
         message, new = add_customer_message(ctx, thread, args.first_message_id, args.body, attachments,
                                             publish=False)
         if new:
-            queue_bot_reply(ctx, thread, message)  # publishes the thread with the answer
+            queue_bot_reply(ctx, thread, message)  # publishes the thread at the end of the batch
             return None
     publish_thread(ctx.session, thread)
     return None

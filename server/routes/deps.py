@@ -16,6 +16,7 @@ from app.protocol.errors import ErrorCode
 from server.codes import CodeSigner
 from server.db import Database
 from server.errors import ApiError, locale_from_header
+from server.sync.follow_ups import FollowUps
 from server.sync.pokes import PokeHub
 
 
@@ -27,6 +28,11 @@ async def get_db(request: Request) -> Database:
 async def get_hub(request: Request) -> PokeHub:
     hub: PokeHub = request.app.state.hub
     return hub
+
+
+async def get_follow_ups(request: Request) -> FollowUps:
+    follow_ups: FollowUps = request.app.state.follow_ups
+    return follow_ups
 
 
 async def get_codes(request: Request) -> CodeSigner:
@@ -62,5 +68,6 @@ async def run_read(db: Database, read: Callable[P, R], *args: P.args, **kwargs: 
 
 DbDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[PokeHub, Depends(get_hub)]
+FollowUpsDep = Annotated[FollowUps, Depends(get_follow_ups)]
 LocaleDep = Annotated[str, Depends(get_locale)]
 CodesDep = Annotated[CodeSigner, Depends(get_codes)]

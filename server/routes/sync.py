@@ -19,6 +19,7 @@ from server.errors import ApiError
 from server.routes.deps import (
     CodesDep,
     DbDep,
+    FollowUpsDep,
     HubDep,
     LocaleDep,
     check_schema,
@@ -45,11 +46,11 @@ async def pull(body: PullRequest, principal: CurrentPrincipal, db: DbDep,
 # thread-pool hop, which cost ~0.4 ms per push while the rest of the app idled. PushResponse is
 # built and checked by pydantic in do_push already.
 @router.post("/push", response_model=PushResponse, responses={409: {}, 413: {}})
-def push(body: PushRequest, principal: CurrentPrincipal, db: DbDep, hub: HubDep, locale: LocaleDep,
-         codes: CodesDep) -> Response:
+def push(body: PushRequest, principal: CurrentPrincipal, db: DbDep, hub: HubDep, follow_ups: FollowUpsDep,
+         locale: LocaleDep, codes: CodesDep) -> Response:
     if len(body.mutations) > MAX_MUTATIONS_PER_PUSH:
         raise ApiError(413, ErrorCode.TOO_MANY_MUTATIONS, {"max": MAX_MUTATIONS_PER_PUSH})
-    answer = do_push(db, hub, principal, body, locale, codes)
+    answer = do_push(db, hub, follow_ups, principal, body, locale, codes)
     return Response(answer.model_dump_json(), media_type="application/json")
 
 

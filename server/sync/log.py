@@ -111,12 +111,16 @@ def write_log(session: Session, batches: list[tuple[int, list[StagedChange]]]) -
 
 def commit_seq(session: Session) -> int | None:
     """Bump `seq` and write the staged rows with it. Returns the seq, or None if nothing was staged."""
-    staged = take_staged(session)
-    if not staged:
+    return commit_changes(session, take_staged(session))
+
+
+def commit_changes(session: Session, changes: list[StagedChange]) -> int | None:
+    """`commit_seq` for changes taken aside earlier (`take_staged`)."""
+    if not changes:
         return None
     session.flush()
     seq = bump_seq(session, 1)
-    write_log(session, [(seq, staged)])
+    write_log(session, [(seq, changes)])
     return seq
 
 

@@ -8,15 +8,13 @@ executemany (server.sync.log). A rejection also advances `last_mutation_id`, so 
 mutation never blocks the queue; it rolls back only its savepoint. Work the mutators left for
 the end of the batch (`MutationContext.after_batch`) runs after the last mutation, in the same
 transaction, and its changes are numbered with the batch's last mutation. Work they left for after
-the commit (`MutationContext.after_commit`: the bot's answer) follows in a second transaction with
-its own seq and poke, so devices get the batch's changes without waiting for it; the push is
-answered once both are done.
+the commit (`MutationContext.after_commit`: the bot's answer) is handed to `server.sync.follow_ups`,
+which runs it shortly after in a transaction with its own seq and poke; the push is answered
+without waiting for it.
 """
 
 import hashlib
 import json
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,18 +45,9 @@ from server.mutators import (
     take_after_batch,
     take_after_commit,
 )
-from server.sync.log import (
-    StagedChange,
-    bump_seq,
-    commit_seq,
-    staged_scopes,
-    take_staged,
-    write_log,
-)
+from server.sync.follow_ups import FollowUp, FollowUps
+from server.sync.log import StagedChange, bump_seq, take_staged, write_log
 from server.sync.pokes import PokeHub
-
-log = logging.getLogger(__name__)
-FollowUp = dict[str, Callable[[Session], object]]
 
 
 def args_hash(name: str, args: dict[str, Any]) -> str:
@@ -234,8 +223,8 @@ def _apply(session: Session, batch: _Batch, principal: Principal, request: PushR
     return None
 
 
-def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest, locale: str,
-         codes: CodeSigner) -> PushResponse:
+def push(db: Database, hub: PokeHub, follow_ups: FollowUps, principal: Principal, request: PushRequest,
+         locale: str, codes: CodeSigner) -> PushResponse:
     """One write transaction for the whole batch, a savepoint per mutator.
 
     Exactly-once holds as before: each mutation's effects, its `sync_mutation` row and the
@@ -258,26 +247,8 @@ def push(db: Database, hub: PokeHub, principal: Principal, request: PushRequest,
         raise ApiError(503, ErrorCode.SERVER_BUSY, headers={"Retry-After": "1"}) from None
     if pokes:  # one poke for the batch: every touched scope, the newest seq (pulls catch up to it)
         hub.publish(set().union(*(scopes for scopes, _ in pokes)), max(seq for _, seq in pokes))
-    follow_up(db, hub, batch.follow_up)
+    follow_ups.add(batch.follow_up)
     if stop is not None:
         raise stop  # after the commit: the mutations before the stop are kept
     return PushResponse(last_mutation_id=batch.last_id, results=batch.results)
 
-
-def follow_up(db: Database, hub: PokeHub, work: FollowUp) -> None:
-    """Run the work a committed batch left for after its commit, in one transaction with a poke of
-    its own. A failure is logged, not answered: the batch stands, and its device must hear so
-    (whoever left the work finds and redoes it, see `MutationContext.after_commit`)."""
-    if not work:
-        return
-    try:
-        with db.write() as session:
-            for run in work.values():
-                run(session)
-            scopes = staged_scopes(session)
-            seq = commit_seq(session)
-    except Exception:
-        log.exception("work after a push's commit failed; it is redone later")
-        return
-    if seq is not None:
-        hub.publish(scopes, seq)

@@ -208,6 +208,9 @@ class TwoProcesses:
             arm.unlink(missing_ok=True)
         self.supervise()
 
+    # The processes write the bot's answers 50 ms after a push (server.sync.follow_ups).
+    still_s = 0.3
+
     def observer(self) -> httpx.Client:
         return self.network.client()
 

@@ -50,6 +50,7 @@ DEVICES = env_int("NAHTLOS_ROBUST_STORM_DEVICES", 10)
 # The target (30 s) is for the full run; at the CI size a looser bound only catches a stall.
 DEADLINE_S = env_int("NAHTLOS_ROBUST_STORM_DEADLINE_S", 30 if MUTATIONS >= 500 else 60)
 GIVE_UP_S = max(180, 6 * DEADLINE_S, MUTATIONS * DEVICES // 5)  # then the invariants are still checked
+STILL_S = 0.5  # the server writes the bot's answers 50 ms after a push (server.sync.follow_ups)
 pytestmark = pytest.mark.timeout(GIVE_UP_S + 600)
 
 
@@ -98,13 +99,24 @@ def test_offline_storm_reconnects_quiescent_and_exact(sqlite_template: SeededTem
         started = time.monotonic()
         go.set()
         quiescent_s: float | None = None
+        # Quiescent: every device has sent everything and pulled up to the server's heads, and the
+        # heads stay put for STILL_S (the bot answers a moment after the pushes: server.sync.follow_ups).
+        # The figure is when the devices first caught up with those final heads.
+        caught_up_at: float | None = None
+        last_heads: dict[str, int] = {}
         while time.monotonic() - started < GIVE_UP_S:
             heads = dict(query(db_path, "SELECT scope, max(seq) FROM sync_log GROUP BY scope"))
+            if heads != last_heads:
+                caught_up_at, last_heads = None, heads
             states = [_snapshot(paths[name]) for name in names]
             if all(left == 0 and cursors and all(c >= heads.get(scope, 0) for scope, c in cursors.items())
                    for left, cursors in states):
-                quiescent_s = time.monotonic() - started
-                break
+                caught_up_at = caught_up_at or time.monotonic()
+                if time.monotonic() - caught_up_at >= STILL_S:
+                    quiescent_s = caught_up_at - started
+                    break
+            else:
+                caught_up_at = None
             assert all(p.poll() is None for p in processes), "a device process died"
             time.sleep(0.1)
         server_cpu_s = server.cpu_seconds() - cpu_before

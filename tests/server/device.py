@@ -2,7 +2,8 @@
 
 `Device` keeps what a real device keeps (token, client id, next mutation id, epoch, cursors)
 and speaks the wire protocol through Starlette's TestClient; it asserts nothing by itself
-except where a helper promises a successful answer (`pull`, `push`).
+except where a helper promises a successful answer (`pull`, `push`) and that the work a push
+leaves for later is done when `push_raw` returns.
 """
 
 import uuid
@@ -88,7 +89,16 @@ class Device:
         return {"id": mutation_id, "name": name, "args": args, "client_time": "2026-01-01T10:00:00+01:00"}
 
     def push_raw(self, mutations: list[dict[str, Any]], client_id: str | None = None, **headers: str) -> Response:
-        return self.post("/sync/push", {"client_id": client_id or self.client_id, "mutations": mutations}, **headers)
+        """The push; against the in-process app, also the work it left for a moment later (the bot's
+        answer) done at once: a test reads the server as it is once that is over
+        (tests/server/test_follow_ups covers the wait). A server in its own process does that work
+        on its own time."""
+        response = self.post("/sync/push", {"client_id": client_id or self.client_id, "mutations": mutations},
+                             **headers)
+        app = getattr(self.http, "app", None)  # a TestClient's; a plain httpx.Client has none
+        if app is not None:
+            assert app.state.follow_ups.settle(), "follow-up work did not finish"
+        return response
 
     def push(self, *mutations: dict[str, Any]) -> dict[str, Any]:
         response = self.push_raw(list(mutations))

@@ -38,7 +38,7 @@ def senders(device: Device, thread_id: str) -> list[str]:
     return [m["sender"] for m in messages(device, thread_id)]
 
 
-def test_a_new_thread_is_answered_by_the_bot_before_the_push_is_answered(anna: Device, db: Database) -> None:
+def test_a_new_thread_gets_the_bots_answer(anna: Device, db: Database) -> None:
     thread_id = open_thread(anna)
 
     shown = messages(anna, thread_id)

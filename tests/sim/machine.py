@@ -28,6 +28,7 @@ Invariants (the contract's "Tests that prove it"):
 import json
 import shutil
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -105,6 +106,13 @@ class SimServer(Protocol):
 
     def heal(self) -> None:
         """End any server-side fault (a process left down, a crash armed), before the healing syncs."""
+        ...
+
+    @property
+    def still_s(self) -> float:
+        """How long the server's log must stay put before the checks trust it: a server in its own
+        process writes the bot's answers a moment after the push (server.sync.follow_ups); in process,
+        tests/support/network.py waits for them after every push (0)."""
         ...
 
     def observer(self) -> httpx.Client:
@@ -210,6 +218,10 @@ class SyncSimulation(RuleBasedStateMachine):
     @property
     def db(self) -> Database:
         return self.server.db
+
+    def _head(self) -> int:
+        with self.db.read() as s:
+            return int(s.scalar(select(SyncCounter.seq)) or 0)
 
     def _server_epoch(self) -> str:
         with self.db.read() as s:
@@ -413,18 +425,26 @@ class SyncSimulation(RuleBasedStateMachine):
             device.link.faults.clear()
         for device in self.devices:
             device.link.release_held()
-        quiet, rounds = 0, 0
-        while quiet < 2:
-            rounds += 1
-            assert rounds <= 12, "syncing does not settle"
-            changed = False
-            for device in self.devices:
-                before = self._fingerprint(device)
-                device.account.sync.sync_once()  # no faults: any error is a bug
-                self._note_client_ids(device)
-                changed |= self._fingerprint(device) != before
-                STATS["heal_syncs"] += 1
-            quiet = 0 if changed else quiet + 1
+        rounds = 0
+        while True:
+            quiet = 0
+            while quiet < 2:
+                rounds += 1
+                assert rounds <= 12, "syncing does not settle"
+                head = self._head()  # the devices are up to it after a quiet round
+                changed = False
+                for device in self.devices:
+                    before = self._fingerprint(device)
+                    device.account.sync.sync_once()  # no faults: any error is a bug
+                    self._note_client_ids(device)
+                    changed |= self._fingerprint(device) != before
+                    STATS["heal_syncs"] += 1
+                quiet = 0 if changed else quiet + 1
+            if not self.server.still_s:
+                break
+            time.sleep(self.server.still_s)
+            if self._head() == head:
+                break  # nothing written since the last round began (else: a bot's answer came, sync again)
         self._check_monotonic()
         self._check_converged()
 

@@ -56,10 +56,16 @@ class Network:
             self.open()
 
     def forward(self, request: "Sent") -> httpx.Response:
-        """Deliver a request to the server as it is now; returns the server's answer."""
+        """Deliver a request to the server as it is now; returns the server's answer once the work
+        a push leaves for a moment later (the bot's answer) is done too, so that what a device
+        pulls next does not depend on a race with the server's background thread
+        (tests/server/test_follow_ups covers the wait itself)."""
         self.requests += 1
         response = self.server.request(request.method, request.target, headers=request.headers,
                                        content=request.body)
+        if request.path.endswith("/sync/push"):
+            app: FastAPI = self.server.app  # type: ignore[assignment]  # TestClient types it as any ASGI app
+            assert app.state.follow_ups.settle(), "follow-up work did not finish"
         return httpx.Response(response.status_code, headers=dict(response.headers), content=response.content)
 
     def forward_all(self, copies: Sequence["Sent"]) -> list[httpx.Response | httpx.TransportError]:
