@@ -13,13 +13,19 @@ from collections import defaultdict
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, update
 from sqlalchemy.dialects.sqlite import Insert, insert
 from sqlalchemy.sql.dml import Delete
 
 from app.protocol.sync import Entity, PullResponse
 from services.storage import outbox as outbox_repo
-from services.storage.tables import EXTRACTED, SYNCED, sync_cursor, sync_state
+from services.storage.tables import (
+    EXTRACTED,
+    STATE_ROW,
+    SYNCED,
+    sync_cursor,
+    sync_state,
+)
 
 
 def _row(entity: Entity, change_id: str, scope: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +53,6 @@ def _delete(entity: Entity) -> Delete:
 _new_cursor = insert(sync_cursor).excluded.cursor
 _SAVE_CURSOR = insert(sync_cursor).on_conflict_do_update(index_elements=["scope"], set_={"cursor": _new_cursor},
                                                          where=_new_cursor >= sync_cursor.c.cursor)
-_STATE = select(sync_state).where(sync_state.c.id == 1)
 _SET_EPOCH = update(sync_state).where(sync_state.c.id == 1).values(epoch=bindparam("epoch"))
 _SET_EPOCH_AND_SYNCED = update(sync_state).where(sync_state.c.id == 1).values(
     epoch=bindparam("epoch"), last_synced_at=bindparam("synced"))
@@ -101,4 +106,4 @@ def wipe_synced(conn: Connection) -> None:
 
 
 def read_state(conn: Connection) -> dict[str, Any]:
-    return dict(conn.execute(_STATE).mappings().one())
+    return dict(conn.execute(STATE_ROW).mappings().one())

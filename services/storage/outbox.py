@@ -17,7 +17,13 @@ from sqlalchemy import (
     update,
 )
 
-from services.storage.tables import outbox, rejection, sync_cursor, sync_state
+from services.storage.tables import (
+    STATE_ROW,
+    outbox,
+    rejection,
+    sync_cursor,
+    sync_state,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,6 @@ _UNACKNOWLEDGED = select(func.count()).select_from(outbox).where(outbox.c.status
 _ACKNOWLEDGE = delete(outbox).where(outbox.c.mutation_id <= bindparam("last"))
 _ALL = select(outbox).order_by(outbox.c.mutation_id)
 _CURSORS = select(sync_cursor.c.scope, sync_cursor.c.cursor)
-_STATE = select(sync_state).where(sync_state.c.id == 1)
 _ENQUEUE = insert(outbox)
 _NEXT_ID = update(sync_state).where(sync_state.c.id == 1).values(next_mutation_id=bindparam("next"))
 _MARK = update(outbox).where(outbox.c.mutation_id == bindparam("id")).values(status=bindparam("status"))
@@ -54,10 +59,10 @@ def now_iso() -> str:
 
 
 def ensure_state(conn: Connection) -> dict[str, Any]:
-    row = conn.execute(_STATE).mappings().first()
+    row = conn.execute(STATE_ROW).mappings().first()
     if row is None:
         conn.execute(insert(sync_state).values(id=1, client_id=uuid.uuid4().hex, epoch=None, next_mutation_id=1))
-        row = conn.execute(_STATE).mappings().one()
+        row = conn.execute(STATE_ROW).mappings().one()
     return dict(row)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
 )
 
 from app.protocol.sync import Entity
@@ -30,6 +31,8 @@ sync_state = Table(
     Column("next_mutation_id", Integer, nullable=False),
     Column("last_synced_at", String(40)),
 )
+# Its one row, read by the outbox (ids, epoch) and the cache (state for the UI): built once.
+STATE_ROW = select(sync_state).where(sync_state.c.id == 1)
 
 sync_cursor = Table(
     "sync_cursor", metadata,
