@@ -228,7 +228,7 @@ def ReturnDetailView() -> ft.View:
     if ret.comment:
         details.append(ft.Text(t._("“{comment}”").format(comment=ret.comment), italic=True))
     controls.append(_card(t._("What you're sending back") if ret.kind != "warranty_claim" else t._("Your claim"),
-                          details))
+                          details, identifier="return-items"))
     if ret.editable:
         controls.append(Changes(ret, state, key=f"changes-{ret.id}-{ret.comment}"))  # type: ignore[call-arg]
     return DetailView(route, kind_label(ret.kind, t), "/returns", controls)

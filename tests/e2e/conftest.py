@@ -300,12 +300,14 @@ class AppPage:
             return self.page.get_by_role("button", name=name, exact=True)
         return self.page.get_by_role("button", name=name)
 
-    def fill(self, label: str, value: str) -> None:
+    def fill(self, label: str, value: str, until_gone: Locator | None = None) -> None:
         """Type into a TextField: focus first, else Flutter may drop the text.
 
         Flutter's web semantics sometimes keep (or take back) the focus of the button clicked
         before, so the field never gets it, or the text is dropped: click again, a few times,
-        before giving up.
+        before giving up. `until_gone`: what the app removes once it has the text (a search
+        replaces the topics); the <input> can hold the text while Flutter's copy never got it
+        (seen once in CI on a loaded machine), so that is the proof the app has it.
         """
         field = self.textbox(label)
         expect(field).to_be_visible(timeout=TIMEOUT_MS)
@@ -328,6 +330,8 @@ class AppPage:
                 # The <input> has the text at once; Flutter's own copy follows a frame or two later
                 # (more on a cold, busy start). Moving on before that loses the text on blur.
                 self.page.wait_for_timeout(TYPING_SETTLE_MS)
+                if until_gone is not None:
+                    expect(until_gone).to_have_count(0, timeout=TIMEOUT_MS if last else 2_500)
                 return
             except (AssertionError, PlaywrightTimeoutError):
                 if last:

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import FIRST_SYNC_TIMEOUT_MS, AppPage
+from tests.e2e.conftest import FIRST_SYNC_TIMEOUT_MS, TIMEOUT_MS, AppPage
 
 ORDER_NUMBER = re.compile(r"NA-\d{6}")
 
@@ -37,3 +37,16 @@ def sign_in_as_anna(app: AppPage) -> None:
 def expect_orders(app: AppPage) -> None:
     """Orders are on screen (after a first sign-in they arrive with the first pull)."""
     app.expect_text(ORDER_NUMBER, timeout_ms=FIRST_SYNC_TIMEOUT_MS)
+
+
+def scroll_to(app: AppPage, identifier: str) -> None:
+    """Scroll with the mouse wheel until the node is on screen (Flutter draws the page; only
+    what is near the viewport is in the semantics tree)."""
+    size = app.page.viewport_size or {"width": 400, "height": 800}
+    app.page.mouse.move(size["width"] * 0.6, size["height"] / 2)
+    for _ in range(8):
+        if app.node(identifier).count():
+            break
+        app.page.mouse.wheel(0, size["height"] * 0.5)
+        app.page.wait_for_timeout(250)
+    expect(app.node(identifier).first).to_be_visible(timeout=TIMEOUT_MS)

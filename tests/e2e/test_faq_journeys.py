@@ -9,20 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import FIRST_SYNC_TIMEOUT_MS, TIMEOUT_MS, AppPage
-from tests.e2e.flows import expect_orders, sign_in_as_anna
-
-
-def scroll_to(app: AppPage, identifier: str) -> None:
-    """Scroll with the mouse wheel until the node is on screen (Flutter draws the page; only
-    what is near the viewport is in the semantics tree)."""
-    size = app.page.viewport_size or {"width": 400, "height": 800}
-    app.page.mouse.move(size["width"] * 0.6, size["height"] / 2)
-    for _ in range(8):
-        if app.node(identifier).count():
-            break
-        app.page.mouse.wheel(0, size["height"] * 0.5)
-        app.page.wait_for_timeout(250)
-    expect(app.node(identifier).first).to_be_visible(timeout=TIMEOUT_MS)
+from tests.e2e.flows import expect_orders, scroll_to, sign_in_as_anna
 
 
 def dismiss_toasts(app: AppPage) -> None:
@@ -41,7 +28,8 @@ def test_search_with_a_typo_open_the_article_and_ask_us(app: AppPage) -> None:
     expect(app.node("faq-category-returns")).to_be_visible(timeout=FIRST_SYNC_TIMEOUT_MS)
     app.screenshot("help-topics")
 
-    app.fill("Hilfe durchsuchen", "Rucksendeetiket verloren")  # no umlaut, one letter missing
+    topics = app.node("faq-category-returns")  # a search replaces them
+    app.fill("Hilfe durchsuchen", "Rucksendeetiket verloren", until_gone=topics)  # no umlaut, one letter missing
     scroll_to(app, "faq-result-return-label-lost")  # below offers of help on a phone
     app.screenshot("help-results")
     result = app.node("faq-result-return-label-lost")
@@ -70,7 +58,7 @@ def test_no_results_offers_to_ask_us(app: AppPage) -> None:
     app.open_tab("Hilfe")
     expect(app.node("faq-category-returns")).to_be_visible(timeout=FIRST_SYNC_TIMEOUT_MS)
 
-    app.fill("Hilfe durchsuchen", "Quantenphysik")
+    app.fill("Hilfe durchsuchen", "Quantenphysik", until_gone=app.node("faq-category-returns"))
     scroll_to(app, "faq-ask-us")
     app.expect_text("Keine Antworten zu „Quantenphysik“")
     app.screenshot("help-no-results")

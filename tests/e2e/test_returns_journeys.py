@@ -39,7 +39,7 @@ from tests.e2e.conftest import (
     device,
     make_stack,
 )
-from tests.e2e.flows import expect_orders, sign_in_as_anna
+from tests.e2e.flows import expect_orders, scroll_to, sign_in_as_anna
 
 DATE_TIME = re.compile(r"\d{1,2}\. \w+ \d{4}(,| um) \d{1,2}:\d{2}")
 
@@ -204,11 +204,13 @@ def test_return_with_an_exchange_for_another_size(browser: Browser, shared: Stac
         app.click("Rücksendung anmelden")
 
         app.expect_text("Umtausch · Bestellung NA-100231", timeout_ms=FIRST_SYNC_TIMEOUT_MS)
-        app.expect_text("Umtausch gegen Hellblau, L")
-        app.expect_text("Zu klein")
         token = scan_qr(app, "return-qr")  # approved at once: the drop-off code arrives with the sync
         verify_code(shared.server.url, token, "return")
         both_widths(app, "2-exchange-detail")
+        # Below the code once it is there, so out of the semantics tree until scrolled to.
+        scroll_to(app, "return-items")
+        app.expect_text("Umtausch gegen Hellblau, L")
+        app.expect_text("Zu klein")
 
         app.click("Zurück")
         app.expect_text("Ihre Retouren")
