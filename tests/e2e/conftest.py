@@ -387,8 +387,22 @@ def device(browser: Browser, url: str, viewport: ViewportSize, name: str, path: 
         context.close()
 
 
+def is_rerun(request: pytest.FixtureRequest) -> bool:
+    """The second try of a browser test (pytest-rerunfailures counts the tries on the item).
+
+    A second try gets data of its own: the first may have got as far as using up what the test
+    needs in the module's shared data (a return started for an order cannot be started again),
+    and then the rerun could never pass."""
+    return int(getattr(request.node, "execution_count", 1)) > 1
+
+
 @pytest.fixture(params=[pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")])
-def app(request: pytest.FixtureRequest, browser: Browser, app_url: str) -> Iterator[AppPage]:
+def app(request: pytest.FixtureRequest, browser: Browser, app_url: str, tmp_path: Path) -> Iterator[AppPage]:
     """A fresh device at phone or desktop width, on the shared app's start page."""
-    with device(browser, app_url, request.param, request.node.name) as page:
-        yield page
+    own = start_app(tmp_path / "rerun-data") if is_rerun(request) else None
+    try:
+        with device(browser, own.url if own else app_url, request.param, request.node.name) as page:
+            yield page
+    finally:
+        if own is not None:
+            own.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.e2e.conftest import (
     AppPage,
     Process,
     device,
+    is_rerun,
     start_app,
     start_server,
 )
@@ -46,9 +48,9 @@ class Desk:
         self.server.stop()
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    data = tmp_path_factory.mktemp("conversations")
+@contextmanager
+def open_desk(data: Path) -> Iterator[Desk]:
+    data.mkdir(parents=True, exist_ok=True)
     server = start_server(data)
     started: list[Process] = [server]
     try:
@@ -60,8 +62,26 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             process.stop()
         raise
     stack = Desk(server, shopper, agent)
-    yield stack
-    stack.stop()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def module_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    with open_desk(tmp_path_factory.mktemp("conversations")) as desk:
+        yield desk
+
+
+@pytest.fixture
+def desk(request: pytest.FixtureRequest, module_desk: Desk, tmp_path: Path) -> Iterator[Desk]:
+    """The module's desk, or on a rerun one of the test's own (see `is_rerun`)."""
+    if not is_rerun(request):
+        yield module_desk
+        return
+    with open_desk(tmp_path / "rerun") as own:
+        yield own
 
 
 def sign_in_agent(app: AppPage) -> None:

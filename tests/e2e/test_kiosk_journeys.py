@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from tests.e2e.conftest import (
     _uv_run,
     app_env,
     device,
+    is_rerun,
     start_app,
     start_server,
 )
@@ -48,11 +50,13 @@ WARN_S = 8
 ATTRACT = "Scannen Sie Ihre Kundenkarte oder einen Code aus der App"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Process, Process, Process, Path]]:
+Store = tuple[Process, Process, Process, Path]
+
+
+@contextmanager
+def open_store(root: Path) -> Iterator[Store]:
     """(server, shopper app, kiosk app, kiosk data dir)."""
-    root = tmp_path_factory.mktemp("kiosk-store")
-    (root / "server").mkdir()
+    (root / "server").mkdir(parents=True)
     server = start_server(root / "server")
     shopper = kiosk = None
     try:
@@ -68,6 +72,22 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Process, P
         for process in (kiosk, shopper, server):
             if process is not None:
                 process.stop()
+
+
+@pytest.fixture(scope="module")
+def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    with open_store(tmp_path_factory.mktemp("kiosk-store")) as store:
+        yield store
+
+
+@pytest.fixture
+def store(request: pytest.FixtureRequest, module_store: Store, tmp_path: Path) -> Iterator[Store]:
+    """The module's store, or on a rerun one of the test's own (see `is_rerun`)."""
+    if not is_rerun(request):
+        yield module_store
+        return
+    with open_store(tmp_path / "rerun") as own:
+        yield own
 
 
 def loyalty_token(server: Process) -> str:
@@ -152,7 +172,7 @@ def scan_with_wedge(kiosk: AppPage, text: str) -> None:
 
 
 def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
-        browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+        browser: Browser, store: Store) -> None:
     server, _shopper, kiosk_app, kiosk_dir = store
     with device(browser, kiosk_app.url, DESKTOP, "kiosk-timeout") as kiosk:
         kiosk.expect_text(ATTRACT, timeout_ms=FIRST_SYNC_TIMEOUT_MS)
@@ -183,7 +203,7 @@ def test_a_loyalty_card_opens_the_visit_and_the_timeout_wipes_it(
 
 
 def test_the_visit_lists_the_shoppers_returns_with_their_orders_and_dates(
-        browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+        browser: Browser, store: Store) -> None:
     """The returns section shows each of the shopper's returns with its order and the day it was
     made, so two returns can be told apart (the cached row holds that instant as ISO text: the
     kiosk once handed the text to the date formatter, and the section failed to draw as soon as
@@ -206,7 +226,7 @@ def test_the_visit_lists_the_shoppers_returns_with_their_orders_and_dates(
 
 
 def test_the_kiosk_camera_reads_a_loyalty_card(playwright: Playwright, chromium_path: str, tmp_path: Path,
-                                               store: tuple[Process, Process, Process, Path]) -> None:
+                                               store: Store) -> None:
     """The camera path: Chromium's fake webcam films anna's card; flet-camera's pictures, polled,
     go to the decoder and sign her in, without any typing or upload."""
     server, _shopper, kiosk_app, _kiosk_dir = store
@@ -228,7 +248,7 @@ def test_the_kiosk_camera_reads_a_loyalty_card(playwright: Playwright, chromium_
 
 
 def test_continue_on_another_device_moves_the_journey_to_the_kiosk(
-        browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+        browser: Browser, store: Store) -> None:
     _server, shopper_app, kiosk_app, kiosk_dir = store
     with device(browser, shopper_app.url, PHONE, "handoff-phone") as phone, \
             device(browser, kiosk_app.url, DESKTOP, "handoff-kiosk") as kiosk:
@@ -255,7 +275,7 @@ def test_continue_on_another_device_moves_the_journey_to_the_kiosk(
         kiosk.screenshot("handoff-used")
 
 
-def test_continue_on_a_signed_out_laptop(browser: Browser, store: tuple[Process, Process, Process, Path]) -> None:
+def test_continue_on_a_signed_out_laptop(browser: Browser, store: Store) -> None:
     _server, shopper_app, _kiosk_app, _kiosk_dir = store
     with device(browser, shopper_app.url, PHONE, "handoff-phone-2") as phone:
         sign_in_as_anna(phone)

@@ -11,7 +11,9 @@ Screenshots of the staff queue, the handover steps and the shopper's pickup at 4
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -23,6 +25,7 @@ from tests.e2e.conftest import (
     PHONE,
     AppPage,
     device,
+    is_rerun,
     start_app,
     start_server,
 )
@@ -37,10 +40,9 @@ class Apps:
     staff: str
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apps]:
-    data = tmp_path_factory.mktemp("pickups")
-    (data / "server").mkdir()
+@contextmanager
+def open_apps(data: Path) -> Iterator[Apps]:
+    (data / "server").mkdir(parents=True)
     server = start_server(data / "server")
     shopper = staff = None
     try:
@@ -52,6 +54,21 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apps]:
             if process is not None:
                 process.stop()
 
+
+@pytest.fixture(scope="module")
+def module_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apps]:
+    with open_apps(tmp_path_factory.mktemp("pickups")) as apps:
+        yield apps
+
+
+@pytest.fixture
+def apps(request: pytest.FixtureRequest, module_apps: Apps, tmp_path: Path) -> Iterator[Apps]:
+    """The module's apps, or on a rerun apps of the test's own (see `is_rerun`)."""
+    if not is_rerun(request):
+        yield module_apps
+        return
+    with open_apps(tmp_path / "rerun") as own:
+        yield own
 
 
 def sign_in(app: AppPage, email: str, password: str) -> None:

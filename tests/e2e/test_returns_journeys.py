@@ -37,6 +37,7 @@ from tests.e2e.conftest import (
     AppPage,
     Stack,
     device,
+    is_rerun,
     make_stack,
 )
 from tests.e2e.flows import expect_orders, scroll_to, sign_in_as_anna
@@ -45,9 +46,20 @@ DATE_TIME = re.compile(r"\d{1,2}\. \w+ \d{4}(,| um) \d{1,2}:\d{2}")
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One server and app for the journeys that leave each other's items alone."""
     stack = make_stack(tmp_path_factory.mktemp("returns"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def shared(request: pytest.FixtureRequest, module_stack: Stack, tmp_path: Path) -> Iterator[Stack]:
+    """The module's stack, or on a rerun one of the test's own (see `is_rerun`)."""
+    if not is_rerun(request):
+        yield module_stack
+        return
+    stack = make_stack(tmp_path / "rerun-stack")
     yield stack
     stack.stop()
 
