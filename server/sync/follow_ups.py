@@ -146,8 +146,14 @@ class FollowUps:
                 self._retry(work)
 
     def _retry(self, work: FollowUp) -> None:
-        """Queue it again after the delay (keys asked for since keep their own due time)."""
+        """Queue it again after the delay (keys asked for since keep their own due time). Once
+        closing, give it up: with the database still unreachable it would be retried at once,
+        again and again (everything is due then), until the process ends."""
         with self._changed:
+            if self._closed:
+                log.warning("work after a push's commit given up at shutdown: %s; it is redone at the next start",
+                            ", ".join(sorted(work)))
+                return
             due = time.monotonic() + max(self.delay_s, RETRY_S)
             for key, run in work.items():
                 self._due.setdefault(key, (due, run))

@@ -161,3 +161,22 @@ def test_work_the_database_was_too_busy_for_is_tried_again(db: Database) -> None
 
     assert follow_ups.settle()
     assert ran == ["try", "try"]
+
+
+def test_work_the_database_never_takes_is_given_up_at_shutdown(db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    tries: list[float] = []
+
+    def always_busy(session: Session) -> None:
+        tries.append(time.monotonic())
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    follow_ups = FollowUps(db, PokeHub(), delay_s=0.0)
+    follow_ups.add({"answer": always_busy})
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="server.sync.follow_ups"):
+        follow_ups.close(timeout=1.5)
+
+    assert time.monotonic() - started < 5
+    assert follow_ups.pending == 0
+    assert 2 <= len(tries) <= 4  # about one try a second, then one more at shutdown: no busy loop
+    assert any("given up at shutdown: answer" in r.getMessage() for r in caplog.records)
