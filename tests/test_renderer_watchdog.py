@@ -13,12 +13,15 @@ BUSY_THEN_IDLE = "import time\nt = time.time()\nwhile time.time() - t < 1: pass\
 
 def test_a_renderer_that_spins_for_the_window_is_killed_and_an_idle_one_is_left_alone() -> None:
     spinning, idle = subprocess.Popen(SPIN), subprocess.Popen(IDLE)
-    watchdog = RendererWatchdog(window_s=1.5, interval_s=0.25).start()
+    watchdog = RendererWatchdog(window_s=1.5, interval_s=0.25)
+    watchdog.during = "tests/e2e/test_x.py::test_y"
+    watchdog.start()
     try:
         spinning.wait(timeout=10)
         assert spinning.returncode == -9
         assert idle.poll() is None
         assert len(watchdog.killed) == 1 and f"pid {spinning.pid}" in watchdog.killed[0]
+        assert watchdog.killed[0].endswith("during tests/e2e/test_x.py::test_y")
     finally:
         watchdog.stop()
         for process in (spinning, idle):

@@ -255,6 +255,14 @@ def renderer_watchdog() -> Iterator[RendererWatchdog]:
     WATCHDOG.stop()
 
 
+@pytest.fixture(autouse=True)
+def name_the_test_for_the_watchdog(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A kill's note names the test it happened in: a failed first try in CI is then explained."""
+    WATCHDOG.during = request.node.nodeid
+    yield
+    WATCHDOG.during = ""
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for note in WATCHDOG.killed:  # the CI log keeps only the summary
         terminalreporter.write_line(note)

@@ -56,6 +56,7 @@ class RendererWatchdog:
     def __init__(self, window_s: float = 60.0, interval_s: float = 5.0, busy_share: float = 0.9) -> None:
         self.window_s, self.interval_s, self.busy_share = window_s, interval_s, busy_share
         self.killed: list[str] = []
+        self.during = ""  # what runs now (a test's node id), named in a kill's note
         self._samples: dict[int, deque[tuple[float, float]]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="renderer-watchdog", daemon=True)
@@ -100,5 +101,6 @@ class RendererWatchdog:
         except ProcessLookupError:
             return
         self._samples.pop(pid, None)
-        note = f"killed a wedged Chromium renderer (pid {pid}: {cpu_s:.0f} s of CPU in {wall_s:.0f} s)"
+        during = f" during {self.during}" if self.during else ""
+        note = f"killed a wedged Chromium renderer (pid {pid}: {cpu_s:.0f} s of CPU in {wall_s:.0f} s){during}"
         self.killed.append(note)
