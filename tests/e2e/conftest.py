@@ -20,10 +20,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -39,6 +40,8 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.renderer_watchdog import RendererWatchdog
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -402,6 +405,16 @@ def is_rerun(request: pytest.FixtureRequest) -> bool:
     needs in the module's shared data (a return started for an order cannot be started again),
     and then the rerun could never pass."""
     return int(getattr(request.node, "execution_count", 1)) > 1
+
+
+def shared_or_own(request: pytest.FixtureRequest, shared: T, open_own: Callable[[], AbstractContextManager[T]]
+                  ) -> Iterator[T]:
+    """For a function fixture over a module's stack: that stack, or on a rerun one of the test's own."""
+    if not is_rerun(request):
+        yield shared
+        return
+    with open_own() as own:
+        yield own
 
 
 @pytest.fixture(params=[pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")])

@@ -27,7 +27,7 @@ from tests.e2e.conftest import (
     AppPage,
     Process,
     device,
-    is_rerun,
+    shared_or_own,
     start_app,
     start_server,
 )
@@ -76,12 +76,8 @@ def module_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 @pytest.fixture
 def desk(request: pytest.FixtureRequest, module_desk: Desk, tmp_path: Path) -> Iterator[Desk]:
-    """The module's desk, or on a rerun one of the test's own (see `is_rerun`)."""
-    if not is_rerun(request):
-        yield module_desk
-        return
-    with open_desk(tmp_path / "rerun") as own:
-        yield own
+    """The module's desk, or on a rerun one of the test's own (`shared_or_own`)."""
+    yield from shared_or_own(request, module_desk, lambda: open_desk(tmp_path / "rerun"))
 
 
 def sign_in_agent(app: AppPage) -> None:

@@ -38,7 +38,7 @@ from tests.e2e.conftest import (
     _uv_run,
     app_env,
     device,
-    is_rerun,
+    shared_or_own,
     start_app,
     start_server,
 )
@@ -82,12 +82,8 @@ def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.fixture
 def store(request: pytest.FixtureRequest, module_store: Store, tmp_path: Path) -> Iterator[Store]:
-    """The module's store, or on a rerun one of the test's own (see `is_rerun`)."""
-    if not is_rerun(request):
-        yield module_store
-        return
-    with open_store(tmp_path / "rerun") as own:
-        yield own
+    """The module's store, or on a rerun one of the test's own (`shared_or_own`)."""
+    yield from shared_or_own(request, module_store, lambda: open_store(tmp_path / "rerun"))
 
 
 def loyalty_token(server: Process) -> str:

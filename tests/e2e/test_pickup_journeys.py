@@ -25,7 +25,7 @@ from tests.e2e.conftest import (
     PHONE,
     AppPage,
     device,
-    is_rerun,
+    shared_or_own,
     start_app,
     start_server,
 )
@@ -63,12 +63,8 @@ def module_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apps]:
 
 @pytest.fixture
 def apps(request: pytest.FixtureRequest, module_apps: Apps, tmp_path: Path) -> Iterator[Apps]:
-    """The module's apps, or on a rerun apps of the test's own (see `is_rerun`)."""
-    if not is_rerun(request):
-        yield module_apps
-        return
-    with open_apps(tmp_path / "rerun") as own:
-        yield own
+    """The module's apps, or on a rerun one of the test's own (`shared_or_own`)."""
+    yield from shared_or_own(request, module_apps, lambda: open_apps(tmp_path / "rerun"))
 
 
 def sign_in(app: AppPage, email: str, password: str) -> None:

@@ -19,6 +19,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -37,39 +38,41 @@ from tests.e2e.conftest import (
     AppPage,
     Stack,
     device,
-    is_rerun,
     make_stack,
+    shared_or_own,
 )
 from tests.e2e.flows import expect_orders, scroll_to, sign_in_as_anna
 
 DATE_TIME = re.compile(r"\d{1,2}\. \w+ \d{4}(,| um) \d{1,2}:\d{2}")
 
 
+@contextmanager
+def stack_in(data: Path) -> Iterator[Stack]:
+    stack = make_stack(data)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
 @pytest.fixture(scope="module")
 def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One server and app for the journeys that leave each other's items alone."""
-    stack = make_stack(tmp_path_factory.mktemp("returns"))
-    yield stack
-    stack.stop()
+    with stack_in(tmp_path_factory.mktemp("returns")) as stack:
+        yield stack
 
 
 @pytest.fixture
 def shared(request: pytest.FixtureRequest, module_stack: Stack, tmp_path: Path) -> Iterator[Stack]:
-    """The module's stack, or on a rerun one of the test's own (see `is_rerun`)."""
-    if not is_rerun(request):
-        yield module_stack
-        return
-    stack = make_stack(tmp_path / "rerun-stack")
-    yield stack
-    stack.stop()
+    """The module's stack, or on a rerun one of the test's own (`shared_or_own`)."""
+    yield from shared_or_own(request, module_stack, lambda: stack_in(tmp_path / "rerun-stack"))
 
 
 @pytest.fixture
 def own(tmp_path: Path) -> Iterator[Stack]:
     """A server and app of the test's own, for tests that take the server away."""
-    stack = make_stack(tmp_path / "stack")
-    yield stack
-    stack.stop()
+    with stack_in(tmp_path / "stack") as stack:
+        yield stack
 
 
 
