@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,6 +369,12 @@ class AppPage:
         expect(locator).to_be_visible(timeout=timeout_ms)
         return locator
 
+    def screenshot_failure(self) -> None:
+        """What the screen showed when the test gave up: the first thing to look at in CI."""
+        with suppress(Exception):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{self.name}-FAILED.png"))
+
     def screenshot(self, step: str) -> Path:
         # Semantics update before the next frame is painted, and page transitions take
         # ~300 ms: let the picture catch up with what the assertions already saw.
@@ -389,13 +395,23 @@ def device(browser: Browser, url: str, viewport: ViewportSize, name: str, path: 
     try:
         yield app.open(path)
     except BaseException:
-        # What the screen showed when the test gave up: the first thing to look at in CI.
-        with suppress(Exception):
-            SCREENSHOTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{app.name}-FAILED.png"))
+        app.screenshot_failure()
         raise
     finally:
         context.close()
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note on the item whether the test body failed, for fixtures that act on it (`app`)."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
 
 
 def is_rerun(request: pytest.FixtureRequest) -> bool:
@@ -424,6 +440,9 @@ def app(request: pytest.FixtureRequest, browser: Browser, app_url: str, tmp_path
     try:
         with device(browser, own.url if own else app_url, request.param, request.node.name) as page:
             yield page
+            # A failure in the test body is not raised into a fixture: ask the report.
+            if request.node.stash.get(CALL_FAILED, False):
+                page.screenshot_failure()
     finally:
         if own is not None:
             own.stop()
